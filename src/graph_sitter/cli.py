@@ -1,0 +1,235 @@
+"""The `gsdb` command: each subcommand parses its arguments, calls one library function and prints the result."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from graph_sitter.config import DATABASES, Settings, load_settings
+from graph_sitter.errors import GraphSitterError
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(f"gsdb: error: {message}", err=True)
+    sys.exit(code)
+
+
+class _Group(click.Group):
+    """Turns every expected failure into one line on stderr and a non-zero exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        import psycopg
+
+        try:
+            return super().invoke(ctx)
+        except GraphSitterError as exc:
+            _fail(str(exc), exc.exit_code)
+        except psycopg.Error as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            _fail(f"database error: {first}", 3)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except GraphSitterError as exc:
+        _fail(str(exc), exc.exit_code)
+
+
+def _print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, default=str))
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="graph-sitter-db", prog_name="gsdb")
+def main() -> None:
+    """graph_sitter: analyse code with tree-sitter into seven PostgreSQL databases."""
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def setup(as_json: bool) -> None:
+    """Create roles, databases, extensions and run migrations (idempotent)."""
+    from graph_sitter.adapters.setup import run_setup
+
+    report = run_setup(_settings())
+    if as_json:
+        _print_json(report.__dict__ | {"changed": report.changed})
+        return
+    applied = sum(len(v) for v in report.applied_migrations.values())
+    click.echo(f"PostgreSQL {report.version} at {report.server}: setup done in {report.seconds:.1f}s")
+    click.echo(f"  roles created: {len(report.created_roles)}, updated: {len(report.updated_roles)}")
+    click.echo(f"  databases created: {len(report.created_databases)}, migrations applied: {applied}")
+    if report.missing_extensions:
+        click.echo(f"  optional extensions not available: {', '.join(report.missing_extensions)}")
+    if not report.changed:
+        click.echo("  nothing to change")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+def status(as_json: bool) -> None:
+    """Show the server, its version, and each database's size, migrations and connections."""
+    from graph_sitter.adapters.status import cluster_status
+
+    st = cluster_status(_settings())
+    if as_json:
+        _print_json(st.as_dict())
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        console = Console()
+        state = "running" if st.running else "not running"
+        console.print(f"[bold]{st.mode}[/] PostgreSQL {st.version} at {st.endpoint}: {state}")
+        if st.data_dir:
+            console.print(f"data dir: {st.data_dir}")
+        if st.error:
+            console.print(f"[red]{st.error}[/]")
+        if st.databases:
+            table = Table("database", "size", "connections", "migrations", "pending", "changed")
+            for d in st.databases:
+                if not d.exists:
+                    table.add_row(d.name, "missing", "", "", "", "")
+                    continue
+                table.add_row(d.name, f"{d.size_bytes / 1048576:.1f} MB", str(d.connections),
+                              str(d.migrations_applied), str(d.migrations_pending), ", ".join(d.migrations_changed))
+            console.print(table)
+    if not st.healthy:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("db", type=click.Choice(DATABASES))
+@click.option("--role", type=click.Choice(["owner", "readonly", "admin"]), default="owner", show_default=True,
+              help="owner writes its database; readonly reads all seven; admin administers.")
+def dsn(db: str, role: str) -> None:
+    """Print a connection URI for DB, usable by psql and scripts (it contains the role's password)."""
+    from graph_sitter.adapters.setup import ensure_ready
+
+    click.echo(ensure_ready(_settings()).uri(db, role))  # type: ignore[arg-type]
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def credentials(as_json: bool) -> None:
+    """Show the stored role passwords (kept in a 0600 file in the data dir)."""
+    from graph_sitter.adapters.database import Cluster
+
+    cluster = Cluster(_settings())
+    stored = cluster.credentials.all(cluster.server_key)
+    if as_json:
+        _print_json({"server": cluster.server_key, "file": str(cluster.credentials.path), "roles": stored})
+        return
+    click.echo(f"# {cluster.credentials.path} ({cluster.server_key})")
+    for role, password in sorted(stored.items()):
+        click.echo(f"{role}\t{password}")
+
+
+@main.command()
+@click.option("--status", "show_status", is_flag=True, help="List applied and pending migrations; apply nothing.")
+def migrate(show_status: bool) -> None:
+    """Apply pending migrations (setup does this too), or list their state."""
+    from graph_sitter.adapters import migrations
+    from graph_sitter.adapters.setup import ensure_server, run_setup
+    from graph_sitter.adapters.database import Cluster
+
+    settings = _settings()
+    if not show_status:
+        report = run_setup(settings)
+        for db, versions in report.applied_migrations.items():
+            for version in versions:
+                click.echo(f"{db}\tapplied\t{version}")
+        return
+    cluster = Cluster(settings)
+    ensure_server(cluster)
+    pending = False
+    for db in DATABASES:
+        try:
+            conn = cluster.admin_connect(settings.database_name(db), autocommit=True)
+        except GraphSitterError:
+            states = [migrations.MigrationState(m.version, "pending") for m in migrations.discover(db)]
+        else:
+            with conn:
+                states = migrations.status(conn, db)
+        for s in states:
+            pending |= s.state != "applied"
+            click.echo(f"{db}\t{s.state}\t{s.version}\t{s.applied_at or ''}")
+    if pending:
+        sys.exit(1)
+
+
+@main.group()
+def server() -> None:
+    """Control the embedded PostgreSQL server."""
+
+
+def _embedded():  # type: ignore[no-untyped-def]
+    from graph_sitter.adapters.database import Cluster
+
+    cluster = Cluster(_settings())
+    if cluster.embedded is None:
+        _fail("an external server is configured (GRAPH_SITTER_DATABASE_URL or POSTGRES_HOST); nothing to control", 2)
+    return cluster
+
+
+@server.command("start")
+def server_start() -> None:
+    """Start the embedded server (initialising it on first use)."""
+    from graph_sitter.adapters.setup import ensure_server
+
+    cluster = _embedded()
+    ensure_server(cluster)
+    click.echo(f"embedded PostgreSQL running on 127.0.0.1:{cluster.embedded.port}")
+
+
+@server.command("stop")
+def server_stop() -> None:
+    """Stop the embedded server."""
+    cluster = _embedded()
+    click.echo("stopped" if cluster.embedded.stop() else "not running")
+
+
+@server.command("status")
+def server_status() -> None:
+    """Say whether the embedded server runs, and where."""
+    st = _embedded().embedded.status()
+    if st.running:
+        click.echo(f"running: PostgreSQL {st.version}, pid {st.pid}, 127.0.0.1:{st.port}, data {st.data_dir}")
+    else:
+        click.echo(f"stopped: PostgreSQL {st.version}, data {st.data_dir}" + ("" if st.initialized else " (not initialised)"))
+        sys.exit(3)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def backup(directory: Path) -> None:
+    """Dump the seven databases (pg_dump -Fc) and the roles into DIRECTORY."""
+    from graph_sitter.adapters.backup import backup as run_backup
+
+    report = run_backup(_settings(), directory)
+    total = sum(report.databases.values())
+    click.echo(f"backed up {len(report.databases)} databases ({total / 1048576:.1f} MB) to {directory} "
+               f"in {report.seconds:.1f}s")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def restore(directory: Path) -> None:
+    """Replace the seven databases with a backup made by `gsdb backup`."""
+    from graph_sitter.adapters.backup import restore as run_restore
+
+    if not directory.is_dir():
+        _fail(f"{directory}: no such backup directory", 2)
+    report = run_restore(_settings(), directory)
+    click.echo(f"restored {len(report.databases)} databases from {directory} in {report.seconds:.1f}s")
+
+
+if __name__ == "__main__":
+    main()
