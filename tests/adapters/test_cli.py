@@ -152,20 +152,21 @@ def test_embedded_server_stops_and_starts_again(cluster: Cluster, gsdb_env: dict
 @pytest.mark.skipif(os.geteuid() != 0 or shutil.which("runuser") is None, reason="needs root to switch to a normal user")
 def test_embedded_server_runs_for_a_normal_user(tmp_path: Path) -> None:
     user = "gsdb_test_user"
+    runuser = shutil.which("runuser") or "runuser"
     subprocess.run(["useradd", "-m", user], capture_output=True)
     home = Path("/tmp") / f"gsdb-normal-user-{os.getpid()}"
-    subprocess.run(["runuser", "-u", user, "--", "mkdir", "-p", str(home)], check=True)
+    subprocess.run([runuser, "-u", user, "--", "mkdir", "-p", str(home)], check=True)
     gsdb = str(Path(os.sys.executable).parent / "gsdb")
     # The interpreter may live under /root (pyenv): let the user traverse to it, as the server code does for data.
     for ancestor in Path(os.path.realpath(os.sys.executable)).parents:
         ancestor.chmod(ancestor.stat().st_mode | 0o001)
     env = {"PATH": "/usr/bin:/bin", "GRAPH_SITTER_HOME": str(home), "HOME": f"/home/{user}"}
     try:
-        start = subprocess.run(["runuser", "-u", user, "--", gsdb, "server", "start"], env=env, capture_output=True,
+        start = subprocess.run([runuser, "-u", user, "--", gsdb, "server", "start"], env=env, capture_output=True,
                                text=True, timeout=300)
         assert start.returncode == 0, start.stderr
         owner = subprocess.run(["stat", "-c", "%U", str(home / "pgdata")], capture_output=True, text=True).stdout.strip()
         assert owner == user
     finally:
-        subprocess.run(["runuser", "-u", user, "--", gsdb, "server", "stop"], env=env, capture_output=True, timeout=120)
+        subprocess.run([runuser, "-u", user, "--", gsdb, "server", "stop"], env=env, capture_output=True, timeout=120)
         shutil.rmtree(home, ignore_errors=True)

@@ -100,13 +100,13 @@ def test_hierarchy_root_and_level_follow_the_parent(conn: psycopg.Connection) ->
     child = _task(conn, root)
     grandchild = _task(conn, child)
     rows = {r[0]: r[1:] for r in conn.execute(
-        "SELECT id, root_task_id, level FROM tasks WHERE id = ANY(%s)", ([root, child, grandchild],))}
+        "SELECT id, root_task_id, task_level FROM tasks WHERE id = ANY(%s)", ([root, child, grandchild],))}
     assert rows[root] == (root, 0)
     assert rows[child] == (root, 1)
     assert rows[grandchild] == (root, 2)
     new_root = _task(conn)
     conn.execute("UPDATE tasks SET parent_task_id = %s WHERE id = %s", (new_root, child))
-    moved = conn.execute("SELECT root_task_id, level FROM tasks WHERE id = %s", (grandchild,)).fetchone()
+    moved = conn.execute("SELECT root_task_id, task_level FROM tasks WHERE id = %s", (grandchild,)).fetchone()
     assert moved == (new_root, 2)
 
 

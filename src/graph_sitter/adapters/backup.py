@@ -1,7 +1,7 @@
 """`gsdb backup DIR` and `gsdb restore DIR`: pg_dump -Fc per database, the roles, and a checksummed manifest.
 
-Backups hold no secret: roles are written without passwords, and the analytics FDW objects (whose user
-mappings carry a password) are left out and rebuilt by setup after a restore.
+Backups hold no secret: roles are written without passwords, pg_dump runs as a role that cannot read the FDW
+user mappings' passwords, and the FDW objects are rebuilt by setup after a restore.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
+from graph_sitter.adapters import migrations
 from graph_sitter.adapters.database import Cluster
 from graph_sitter.adapters.server import binary_dir
 from graph_sitter.adapters.setup import FOREIGN_SCHEMAS, _Setup, run_setup
@@ -63,7 +64,8 @@ def client_tool(name: str, server_major: int) -> Path:
             out = subprocess.run([str(path), "--version"], capture_output=True, text=True, timeout=10).stdout
         except OSError:
             continue
-        major = _major(out.split(")")[-1])
+        found_version = re.search(r"\(PostgreSQL\)\s+(\d+)", out)
+        major = int(found_version.group(1)) if found_version else 0
         if major == server_major:
             return path
         if major > server_major and (best is None or major < best[0]):
@@ -73,9 +75,16 @@ def client_tool(name: str, server_major: int) -> Path:
     return best[1]
 
 
-def _env_and_dsn(cluster: Cluster, db: str) -> tuple[dict[str, str], str]:
-    """Connection for the client tools; the password travels in the environment, never on the command line."""
-    params = conninfo_to_dict(cluster.admin_conninfo(cluster.settings.database_name(db)))
+def _env_and_dsn(cluster: Cluster, db: str, as_admin_role: bool = False) -> tuple[dict[str, str], str]:
+    """Connection for the client tools; the password travels in the environment, never on the command line.
+
+    Dumps run as graph_sitter_admin (pg_read_all_data), not as a superuser: PostgreSQL then hides the options of
+    the FDW user mappings, so no password ends up in a backup.
+    """
+    if as_admin_role:
+        params = conninfo_to_dict(cluster.conninfo(db, "admin"))
+    else:
+        params = conninfo_to_dict(cluster.admin_conninfo(cluster.settings.database_name(db)))
     env = dict(os.environ)
     if params.get("password"):
         env["PGPASSWORD"] = str(params.pop("password"))
@@ -85,8 +94,22 @@ def _env_and_dsn(cluster: Cluster, db: str) -> tuple[dict[str, str], str]:
 def _run(cmd: list[str], env: dict[str, str], what: str) -> None:
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
-        lines = [line for line in proc.stderr.splitlines() if line.strip()]
-        raise BackupError(f"{what} failed: {lines[-1] if lines else f'exit {proc.returncode}'}")
+        lines = [line.strip() for line in proc.stderr.splitlines() if line.strip()]
+        errors = [line for line in lines if "error" in line.lower()]
+        reason = (errors or lines or [f"exit {proc.returncode}"])[0]
+        raise BackupError(f"{what} failed: {reason}")
+
+
+def _repeatable_view_names(db: str) -> set[str]:
+    """Views from database/views/<db>: they read the foreign schemas, which setup rebuilds after a restore."""
+    names = set()
+    for m in migrations.discover_views(db):
+        names.update(re.findall(r"CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+(?:public\.)?(\w+)", m.sql, re.IGNORECASE))
+    return names
+
+
+def _names_rebuilt_view(toc_line: str, views: set[str]) -> bool:
+    return any(re.search(rf"\b(VIEW|TABLE) public {re.escape(v)}\b|\bVIEW {re.escape(v)}\b", toc_line) for v in views)
 
 
 def _sha256(path: Path) -> str:
@@ -131,7 +154,7 @@ def backup(settings: Settings, directory: Path) -> BackupReport:
     }
     for db in DATABASES:
         target = directory / f"{db}.dump"
-        env, dsn = _env_and_dsn(cluster, db)
+        env, dsn = _env_and_dsn(cluster, db, as_admin_role=True)
         cmd = [str(pg_dump), "-Fc", "--no-password", "-f", str(target), "-d", dsn]
         if db == "analytics_db":
             for schema in FOREIGN_SCHEMAS.values():
@@ -184,7 +207,11 @@ def restore(settings: Settings, directory: Path) -> BackupReport:
             listing = subprocess.run([str(pg_restore), "-l", str(dump)], capture_output=True, text=True, env=env)
             if listing.returncode != 0:
                 raise BackupError(f"pg_restore could not read {dump}: {listing.stderr.strip()[-200:]}")
-            kept = [line for line in listing.stdout.splitlines() if not _SKIPPED_ON_RESTORE.search(line)]
+            rebuilt = _repeatable_view_names(db)
+            kept = [
+                line for line in listing.stdout.splitlines()
+                if not _SKIPPED_ON_RESTORE.search(line) and not _names_rebuilt_view(line, rebuilt)
+            ]
             list_file = directory / f".{db}.restore-list"
             list_file.write_text("\n".join(kept) + "\n")
             try:

@@ -56,6 +56,8 @@ def _free_port() -> int:
 
 def _port_is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        # As PostgreSQL does: a port whose last connections linger in TIME_WAIT is still usable.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
@@ -117,6 +119,9 @@ class EmbeddedServer:
     def _run(self, tool: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         # Output goes to temporary files, not pipes: a postmaster started by pg_ctl inherits the descriptors
         # and would keep a pipe open forever.
+        user = self._os_user()
+        # The group must change too: left as root's, group permission bits would apply instead of "other" ones.
+        identity: dict[str, object] = {"user": user, "group": pwd.getpwnam(user).pw_gid, "extra_groups": []} if user else {}
         with tempfile.TemporaryFile("w+") as out:
             proc = subprocess.run(
                 [str(binary_dir() / tool), *args],
@@ -125,8 +130,8 @@ class EmbeddedServer:
                 stderr=subprocess.STDOUT,
                 text=True,
                 timeout=timeout,
-                user=self._os_user(),
                 cwd="/",
+                **identity,  # type: ignore[arg-type]
             )
             out.seek(0)
             return subprocess.CompletedProcess(proc.args, proc.returncode, out.read(), "")
@@ -237,7 +242,7 @@ class EmbeddedServer:
         self._write_conf(_free_port())
 
     def start(self) -> int:
-        """Start the server if it is not running; returns its port."""
+        """Start the server if it is not running; returns its port (a new one if the old one was taken)."""
         with self._lock():
             if not self.initialized:
                 raise ServerError(f"no embedded PostgreSQL in {self.pgdata}; run `gsdb setup` first")

@@ -135,8 +135,9 @@ class _Setup:
                 )
                 if role not in self.report.updated_roles:
                     self.report.updated_roles.append(role)
-        # pg_monitor lets the admin read statistics for `gsdb status` and bloat reports without superuser.
-        for extra in ("pg_monitor", "pg_maintain"):
+        # pg_monitor: statistics for status and bloat reports; pg_read_all_data: backups that never see the FDW
+        # user mappings' passwords (only their mapped users and superusers can); pg_maintain: VACUUM and friends.
+        for extra in ("pg_monitor", "pg_read_all_data", "pg_maintain"):
             if admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (extra,)).fetchone():
                 admin.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(extra), sql.Identifier(self.settings.admin_role)))
 
@@ -170,6 +171,9 @@ class _Setup:
         owner = self.settings.owner_role(db)
         with self.cluster.admin_connect(name, autocommit=True) as conn:
             available = {r[0] for r in conn.execute("SELECT name FROM pg_available_extensions")}
+            preloaded = str(conn.execute("SHOW shared_preload_libraries").fetchone()[0])  # type: ignore[index]
+            if "pg_stat_statements" not in preloaded:
+                available.discard("pg_stat_statements")  # its views fail unless the server preloads it
             wanted = list(OPTIONAL_EXTENSIONS) + (["postgres_fdw"] if db == "analytics_db" else [])
             created = []
             for ext in wanted:
@@ -227,13 +231,25 @@ class _Setup:
         with self.cluster.admin_connect(analytics, autocommit=True) as admin:
             if not admin.execute("SELECT 1 FROM pg_extension WHERE extname = 'postgres_fdw'").fetchone():
                 return
+            # postgres_fdw refuses non-superusers when the remote end never asks for the password (a trust-auth
+            # server); only a superuser may waive that, and only where the server really does not check.
+            is_super = admin.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
+            waive = bool(is_super and is_super[0]) and self._server_ignores_passwords()
             for db, schema in FOREIGN_SCHEMAS.items():
                 server = f"gs_{schema}"
                 options = [("host", host), ("port", str(endpoint.port)), ("dbname", self.settings.database_name(db))]
                 if endpoint.sslmode:
                     options.append(("sslmode", endpoint.sslmode))
                 opts = sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(k), sql.Literal(v)) for k, v in options)
-                exists = admin.execute("SELECT 1 FROM pg_foreign_server WHERE srvname = %s", (server,)).fetchone()
+                exists = admin.execute(
+                    "SELECT array(SELECT option_name || '=' || option_value FROM pg_options_to_table(srvoptions) ORDER BY 1)"
+                    " FROM pg_foreign_server WHERE srvname = %s",
+                    (server,),
+                ).fetchone()
+                if exists and sorted(f"{k}={v}" for k, v in options) != list(exists[0]):
+                    # The embedded server moved to another port, or the external one to another host.
+                    admin.execute(sql.SQL("DROP SERVER {} CASCADE").format(sql.Identifier(server)))
+                    exists = None
                 if not exists:
                     admin.execute(sql.SQL("CREATE SERVER {} FOREIGN DATA WRAPPER postgres_fdw OPTIONS ({})").format(sql.Identifier(server), opts))
                     admin.execute(sql.SQL("ALTER SERVER {} OWNER TO {}").format(sql.Identifier(server), sql.Identifier(owner)))
@@ -243,6 +259,8 @@ class _Setup:
                         "SELECT 1 FROM pg_user_mappings WHERE srvname = %s AND usename = %s", (server, mapped)
                     ).fetchone()
                     secret = sql.SQL("user {}, password {}").format(sql.Literal(readonly), sql.Literal(password))
+                    if waive:
+                        secret = sql.SQL("{}, password_required 'false'").format(secret)
                     if not has:
                         admin.execute(
                             sql.SQL("CREATE USER MAPPING FOR {} SERVER {} OPTIONS ({})").format(
@@ -273,7 +291,6 @@ class _Setup:
                         sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(sql.Identifier(schema), sql.Identifier(readonly))
                     )
                 self.report.foreign_schemas_refreshed = True
-            self._allow_passwordless_fdw_if_needed(conn)
             views = migrations.apply_views(conn, "analytics_db", force=self.report.foreign_schemas_refreshed)
             if views:
                 self.report.applied_migrations.setdefault("analytics_db", []).extend(views)
@@ -281,35 +298,23 @@ class _Setup:
                 sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}").format(sql.Identifier(readonly))
             )
 
-    def _allow_passwordless_fdw_if_needed(self, conn: psycopg.Connection[Any]) -> None:
-        """On a trust-auth server postgres_fdw refuses non-superusers; only a superuser may relax that, per mapping."""
+    def _server_ignores_passwords(self) -> bool:
+        """True when the server lets the read-only role in with a wrong password (trust authentication)."""
+        conninfo = self.cluster.conninfo("task_db", "readonly")
         try:
-            conn.execute("SELECT 1 FROM task.tasks LIMIT 1")
-            return
-        except psycopg.Error as exc:
-            if "password" not in str(exc):
-                return
-        analytics = self.settings.database_name("analytics_db")
-        with self.cluster.admin_connect(analytics, autocommit=True) as admin:
-            is_super = admin.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
-            if not is_super or not is_super[0]:
-                return
-            for schema in FOREIGN_SCHEMAS.values():
-                for mapped in (self.settings.owner_role("analytics_db"), self.settings.readonly_role):
-                    admin.execute(
-                        sql.SQL("ALTER USER MAPPING FOR {} SERVER {} OPTIONS (ADD password_required 'false')").format(
-                            sql.Identifier(mapped), sql.Identifier(f"gs_{schema}")
-                        )
-                    )
+            with psycopg.connect(conninfo + " password=certainly-not-the-password"):
+                return True
+        except psycopg.Error:
+            return False
 
-
-def ensure_server(cluster: Cluster) -> None:
-    """Initialise and start the embedded server if that is the one in use; no-op for external servers."""
+def ensure_server(cluster: Cluster) -> bool:
+    """Initialise and start the embedded server if that is the one in use; True if it now listens on a new port."""
     if cluster.embedded is None:
-        return
+        return False
     password, _ = cluster.credentials.get_or_create(EMBEDDED, SUPERUSER, cluster.settings.password_override(SUPERUSER))
     cluster.embedded.initialize(password)
-    cluster.embedded.start()
+    before = cluster.embedded.port
+    return cluster.embedded.start() != before
 
 
 def _state_file(settings: Settings):
@@ -352,8 +357,8 @@ def ensure_ready(settings: Settings, cluster: Cluster | None = None) -> Cluster:
         state = {}
     if not cluster.embedded.initialized or state.get("fingerprint") != migrations_fingerprint():
         run_setup(settings, cluster)
-    else:
-        ensure_server(cluster)
+    elif ensure_server(cluster):
+        run_setup(settings, cluster)  # the analytics FDW must follow the server to its new port
     return cluster
 
 
