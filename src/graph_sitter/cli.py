@@ -53,6 +53,49 @@ def main() -> None:
 
 
 @main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--name", help="Codebase name (default: the directory name).")
+@click.option("--full", is_flag=True, help="Re-parse every file instead of only the changed ones.")
+@click.option("--jobs", type=click.IntRange(1, 256), help="Worker processes for parsing (default: all cores).")
+@click.option("--include", multiple=True, help="Only files matching this glob (repeatable).")
+@click.option("--exclude", multiple=True, help="Leave out files or folders matching this glob (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the run's summary.")
+def analyze(path: Path, name: str | None, full: bool, jobs: int | None, include: tuple[str, ...],
+            exclude: tuple[str, ...], as_json: bool) -> None:
+    """Analyse the repository at PATH into codebase_db (incrementally unless --full)."""
+    from graph_sitter.codebase.pipeline import AnalyzeOptions, analyze as run_analysis
+
+    options = AnalyzeOptions(name=name, full=full, jobs=jobs, include=include, exclude=exclude)
+    if sys.stderr.isatty() and not as_json:
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            task = bar.add_task("parsing", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            result = run_analysis(path, AnalyzeOptions(**{**options.__dict__, "progress": progress}), _settings())
+    else:
+        result = run_analysis(path, options, _settings())
+    if as_json:
+        _print_json(result.as_json())
+        return
+    m = result.metrics
+    click.echo(f"{result.codebase}: {result.run_type} run {result.run_id} in {result.seconds.get('total', 0):.1f}s")
+    click.echo(f"  files: {result.files['total']} ({result.files['analyzed']} parsed, {result.files['unchanged']} unchanged,"
+               f" {result.files['deleted']} deleted, {result.files['skipped']} skipped)")
+    click.echo("  elements: " + ", ".join(f"{k} {v}" for k, v in sorted(result.elements.items())))
+    click.echo("  relationships: " + ", ".join(f"{k} {v}" for k, v in sorted(result.relationships.items()))
+               + f" (calls resolved {result.calls.get('resolved', 0)}, unresolved {result.calls.get('unresolved', 0)})")
+    click.echo(f"  complexity: mean {m.get('mean_cyclomatic_complexity')}, max {m.get('max_cyclomatic_complexity')},"
+               f" hotspots {m.get('hotspot_count')}; import cycles {m.get('import_cycle_count')};"
+               f" dead-code candidates {m.get('dead_code_count')}")
+    for failure in result.plugin_failures:
+        click.echo(f"  plugin {failure['plugin']} failed: {failure['error']}", err=True)
+
+
+@main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def setup(as_json: bool) -> None:
     """Create roles, databases, extensions and run migrations (idempotent)."""

@@ -152,6 +152,7 @@ CREATE TABLE file_analysis (
     language              text,
     content_hash          text,        -- hex digest of the file bytes, for incremental runs
     file_size_bytes       bigint,
+    mtime_ns              bigint,      -- mtime seen by the last run: with the size, a cheap "unchanged" test before hashing
     total_lines           integer,
     code_lines            integer,
     comment_lines         integer,
@@ -164,6 +165,9 @@ CREATE TABLE file_analysis (
     maintainability_index numeric(5,2),
     skipped_reason        text,        -- NULL = analysed; else e.g. 'binary', 'too_large', 'ignored'
     last_run_id           uuid,        -- run that last wrote this row (provenance, no FK)
+    -- the file's extraction result (pickled by graph_sitter, without docstrings): incremental runs re-resolve
+    -- the edges of unchanged files from it instead of re-parsing them; not meant for SQL consumers
+    summary               bytea,
     analyzed_at           timestamptz  NOT NULL DEFAULT now(),
     metadata              jsonb        NOT NULL DEFAULT '{}'::jsonb,
     created_at            timestamptz  NOT NULL DEFAULT now(),
@@ -189,8 +193,13 @@ CREATE INDEX file_analysis_last_run_id_idx ON file_analysis (last_run_id);
 -- -----------------------------------------------------------------------------
 -- code_elements: symbols (bulk-loaded, see header)
 -- -----------------------------------------------------------------------------
+-- code_elements and relationships are LIST-partitioned by codebase_id, one partition per codebase
+-- (code_elements_<codebase hex>, relationships_<codebase hex>, created with the codebase by the loader). A full
+-- run loads fresh tables without indexes, then swaps them in as the codebase's partitions, so the indexes are
+-- built once, sorted, instead of row by row; an incremental run deletes and copies inside the partition.
+-- Every unique key leads with codebase_id, the distribution column should these tables move to Citus.
 CREATE TABLE code_elements (
-    id                    uuid        PRIMARY KEY DEFAULT gen_random_uuid(),  -- normally supplied by the loader
+    id                    uuid        NOT NULL DEFAULT gen_random_uuid(),  -- normally supplied by the loader
     codebase_id           uuid        NOT NULL,
     run_id                uuid,
     kind                  text        NOT NULL,
@@ -233,8 +242,9 @@ CREATE TABLE code_elements (
     CONSTRAINT code_elements_metrics_non_negative CHECK (
         coalesce(cyclomatic_complexity, 0) >= 0 AND coalesce(nloc, 0) >= 0
         AND coalesce(token_count, 0) >= 0 AND coalesce(parameter_count, 0) >= 0
-        AND coalesce(max_nesting_depth, 0) >= 0)
-);
+        AND coalesce(max_nesting_depth, 0) >= 0),
+    CONSTRAINT code_elements_pkey PRIMARY KEY (codebase_id, id)
+) PARTITION BY LIST (codebase_id);
 -- (the seed's file_analysis_id FK is replaced by (codebase_id, file_path),
 -- which the loader has without a round trip)
 
@@ -249,7 +259,7 @@ CREATE INDEX code_elements_codebase_qualified_name_idx ON code_elements (codebas
 -- relationships: edges between elements (bulk-loaded, see header)
 -- -----------------------------------------------------------------------------
 CREATE TABLE relationships (
-    id                     uuid        PRIMARY KEY DEFAULT gen_random_uuid(),
+    id                     uuid        NOT NULL DEFAULT gen_random_uuid(),
     codebase_id            uuid        NOT NULL,
     run_id                 uuid,
     kind                   text        NOT NULL,
@@ -268,12 +278,14 @@ CREATE TABLE relationships (
         target_id IS NOT NULL OR target_name IS NOT NULL OR external_dependency_id IS NOT NULL),
     CONSTRAINT relationships_resolved_has_target CHECK (
         NOT resolved OR target_id IS NOT NULL OR external_dependency_id IS NOT NULL),
-    CONSTRAINT relationships_line_non_negative CHECK (line >= 0)
-);
+    CONSTRAINT relationships_line_non_negative CHECK (line >= 0),
+    CONSTRAINT relationships_pkey PRIMARY KEY (codebase_id, id)
+) PARTITION BY LIST (codebase_id);
 
+-- callers (target) and callees (source); a run replaces a file's edges by file_path, which scans one
+-- codebase's partition only, so it needs no index of its own.
 CREATE INDEX relationships_codebase_source_idx ON relationships (codebase_id, source_id);
 CREATE INDEX relationships_codebase_target_idx ON relationships (codebase_id, target_id);
-CREATE INDEX relationships_codebase_kind_idx ON relationships (codebase_id, kind);
 
 -- -----------------------------------------------------------------------------
 -- external_dependencies (small: real foreign key)

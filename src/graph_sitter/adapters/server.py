@@ -197,6 +197,10 @@ class EmbeddedServer:
             "max_connections = 200\n"
             "shared_preload_libraries = 'pg_stat_statements'\n"
             "max_wal_size = '2GB'\n"
+            # No replicas hang off an embedded server: minimal WAL lets a full analysis run load its fresh
+            # partitions without writing every row twice.
+            "wal_level = minimal\n"
+            "max_wal_senders = 0\n"
             "maintenance_work_mem = '128MB'\n"
             "work_mem = '16MB'\n"
         )
@@ -251,7 +255,7 @@ class EmbeddedServer:
             port = self.port
             if port is None or not _port_is_free(port):
                 port = _free_port()
-                self._write_conf(port)
+            self._write_conf(port)  # every start: settings of a newer graph_sitter apply after an upgrade
             self.log_file.parent.mkdir(parents=True, exist_ok=True)
             if self._as_root:
                 entry = pwd.getpwnam(self._os_user() or SERVER_OS_USER)

@@ -209,7 +209,7 @@ class _Setup:
             conn.execute(
                 "SELECT gs_create_time_partitions(p.partrelid::regclass, 0, 3) FROM pg_partitioned_table p"
                 " JOIN pg_class c ON c.oid = p.partrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
-                " WHERE n.nspname = 'public' AND NOT c.relispartition"
+                " WHERE n.nspname = 'public' AND NOT c.relispartition AND p.partstrat = 'r'"
             )
             slug = self.settings.organization
             conn.execute(

@@ -1,0 +1,590 @@
+"""codebase_db: the typed API over codebases, runs, files, code elements and relationships.
+
+Writes go through COPY inside one transaction per run, so readers never see half a run and a failed run leaves
+the previous results as they were. Element ids are derived from (codebase, file, kind, qualified name,
+occurrence), so an unchanged element keeps its id across runs and edges into it stay valid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping, Sequence
+
+import psycopg
+from psycopg import sql
+
+from graph_sitter.adapters import copy_text as ct
+from graph_sitter.codebase.model import FUNCTION_KINDS, TYPE_KINDS, FileResult
+from graph_sitter.errors import GraphSitterError
+
+_ELEMENT_COLUMNS = (
+    "id", "codebase_id", "run_id", "kind", "language", "name", "qualified_name", "file_path",
+    "start_line", "end_line", "start_column", "end_column", "start_byte", "end_byte", "signature", "docstring",
+    "parent_id", "visibility", "is_async", "is_static", "is_abstract", "is_exported", "decorators", "parameters",
+    "return_type", "cyclomatic_complexity", "nloc", "token_count", "parameter_count", "max_nesting_depth",
+)
+_RELATIONSHIP_COLUMNS = (
+    "id", "codebase_id", "run_id", "kind", "source_id", "target_id", "target_name", "external_dependency_id",
+    "resolved", "file_path", "line",
+)
+_FILE_COLUMNS = (
+    "codebase_id", "file_path", "file_type", "language", "content_hash", "file_size_bytes", "total_lines",
+    "code_lines", "comment_lines", "blank_lines", "parse_error_count", "functions_count", "classes_count",
+    "cyclomatic_complexity", "maintainability_index", "skipped_reason", "last_run_id", "mtime_ns", "summary",
+)
+#: Kinds of edge that make an element "used" for dead-code purposes.
+USE_KINDS = ("calls", "imports", "inherits", "implements", "decorates", "references")
+
+
+class CodebaseNotFound(GraphSitterError):
+    """No analysed codebase has that name or path."""
+
+
+@dataclass(frozen=True)
+class Codebase:
+    """A row of codebases."""
+
+    id: uuid.UUID
+    name: str
+    root_path: str | None
+    last_run_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class Run:
+    """An analysis run as the hooks and the pipeline see it."""
+
+    id: uuid.UUID
+    codebase_id: uuid.UUID
+    codebase_name: str
+    root_path: str
+    run_type: str
+    started_at: datetime
+
+
+@dataclass(frozen=True)
+class FileState:
+    """What the last run stored about one file."""
+
+    content_hash: str | None
+    size_bytes: int | None
+    mtime_ns: int | None
+    skipped_reason: str | None
+
+
+@dataclass
+class StorePlan:
+    """Everything one run writes; built by the pipeline, written by store_run in one transaction."""
+
+    analysed: list[FileResult] = field(default_factory=list)        # re-extracted files (and skipped ones)
+    deleted: list[str] = field(default_factory=list)                 # files gone since the last run
+    touched: dict[str, int] = field(default_factory=dict)            # same content, new mtime: path -> mtime_ns
+    mtimes: dict[str, int] = field(default_factory=dict)             # mtime_ns of analysed files
+    edge_sites: set[str] = field(default_factory=set)                # files whose relationships are replaced
+    edges: list[Any] = field(default_factory=list)                   # resolve.Edge
+    files: Mapping[str, FileResult] = field(default_factory=dict)    # every file, for element ids of targets
+    replace_all: bool = False                                        # a full run: every row of the codebase is new
+
+
+def element_id_strings(codebase_id: uuid.UUID, result: FileResult) -> list[str]:
+    """Stable ids of a file's elements, as uuid text: same codebase, file, kind, qualified name and occurrence,
+    same id, so an unchanged element keeps its id across runs and edges into it stay valid."""
+    seen: Counter[tuple[str, str]] = Counter()
+    prefix = f"{codebase_id}\0{result.path}\0"
+    ids = []
+    blake2b = hashlib.blake2b
+    for e in result.elements:
+        key = (e.kind, e.qualified_name)
+        n = seen[key]
+        seen[key] = n + 1
+        h = blake2b(f"{prefix}{e.kind}\0{e.qualified_name}\0{n}".encode(), digest_size=16).hexdigest()
+        ids.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+    return ids
+
+
+def element_ids(codebase_id: uuid.UUID, result: FileResult) -> list[uuid.UUID]:
+    """The stable ids of a file's elements (see element_id_strings)."""
+    return [uuid.UUID(i) for i in element_id_strings(codebase_id, result)]
+
+
+def partition_name(table: str, codebase_id: uuid.UUID) -> str:
+    """The partition of code_elements or relationships that holds one codebase's rows."""
+    return f"{table}_{codebase_id.hex}"
+
+
+def _summary_blob(result: FileResult) -> bytes:
+    """The file's result without docstrings and signatures: what re-resolution needs, a fraction of the size."""
+    slim = replace(result, elements=[replace(e, docstring=None, signature=None) for e in result.elements])
+    return pickle.dumps(slim, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _file_type(path: str) -> str:
+    parts = path.split("/")
+    name = parts[-1]
+    if any(p in ("test", "tests", "__tests__", "testing") for p in parts[:-1]) or name.startswith("test_") \
+            or name.endswith(("_test.py", "_test.go", ".test.ts", ".test.js", ".spec.ts", ".spec.js", "Test.java")):
+        return "test"
+    return "source"
+
+
+class _RowIds:
+    """Cheap unique ids for relationship rows: a random uuid prefix and a counter, ascending within a run."""
+
+    def __init__(self) -> None:
+        self.prefix = str(uuid.uuid4())[:24]
+        self.n = 0
+
+    def next(self) -> str:
+        self.n += 1
+        return f"{self.prefix}{self.n:012x}"
+
+
+class CodebaseStore:
+    """Reads and writes codebase_db over one connection (not autocommit: store_run owns its transaction)."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.conn = conn
+
+    # -- codebases ----------------------------------------------------------------------------------------
+    def find_codebase(self, ref: str) -> Codebase | None:
+        """A codebase by name, or by the path that was analysed."""
+        rows = self.conn.execute(
+            "SELECT id, name, root_path, last_run_id FROM codebases WHERE deleted_at IS NULL AND name = %s",
+            (ref,),
+        ).fetchall()
+        if not rows:
+            path = str(Path(ref).expanduser().resolve())
+            rows = self.conn.execute(
+                "SELECT id, name, root_path, last_run_id FROM codebases WHERE deleted_at IS NULL AND root_path = %s"
+                " ORDER BY last_analyzed_at DESC NULLS LAST",
+                (path,),
+            ).fetchall()
+        self.conn.commit()
+        return Codebase(*rows[0]) if rows else None
+
+    def get_codebase(self, ref: str) -> Codebase:
+        """Like find_codebase, but a one-line error when there is none."""
+        found = self.find_codebase(ref)
+        if found is None:
+            raise CodebaseNotFound(f"no analysed codebase named or at {ref!r}; run `gsdb analyze PATH` first")
+        return found
+
+    def ensure_codebase(self, root: Path, name: str | None, organization_id: uuid.UUID) -> Codebase:
+        """The codebase for `root` (created if new, with its partitions); `name` defaults to the directory name."""
+        codebase = self._find_or_create_codebase(root, name, organization_id)
+        with self.conn.transaction():
+            for table in ("code_elements", "relationships"):
+                self.conn.execute(
+                    sql.SQL("CREATE TABLE IF NOT EXISTS {} PARTITION OF {} FOR VALUES IN ({})").format(
+                        sql.Identifier(partition_name(table, codebase.id)), sql.Identifier(table),
+                        sql.Literal(str(codebase.id)),
+                    )
+                )
+        return codebase
+
+    def _find_or_create_codebase(self, root: Path, name: str | None, organization_id: uuid.UUID) -> Codebase:
+        root_s = str(root)
+        with self.conn.transaction():
+            self.conn.execute("SELECT pg_advisory_xact_lock(hashtext('graph_sitter.codebases'))")
+            if name:
+                row = self.conn.execute(
+                    "SELECT id, name, root_path, last_run_id FROM codebases WHERE organization_id = %s AND name = %s",
+                    (organization_id, name),
+                ).fetchone()
+                if row:
+                    if row[2] != root_s:
+                        self.conn.execute("UPDATE codebases SET root_path = %s WHERE id = %s", (root_s, row[0]))
+                    return Codebase(row[0], row[1], root_s, row[3])
+            else:
+                row = self.conn.execute(
+                    "SELECT id, name, root_path, last_run_id FROM codebases WHERE organization_id = %s AND root_path = %s"
+                    " AND deleted_at IS NULL ORDER BY created_at LIMIT 1",
+                    (organization_id, root_s),
+                ).fetchone()
+                if row:
+                    return Codebase(*row)
+                name = root.name or "root"
+                taken = self.conn.execute(
+                    "SELECT 1 FROM codebases WHERE organization_id = %s AND name = %s", (organization_id, name)
+                ).fetchone()
+                if taken:
+                    name = f"{name}-{hashlib.sha1(root_s.encode()).hexdigest()[:6]}"
+            row = self.conn.execute(
+                "INSERT INTO codebases (organization_id, name, root_path) VALUES (%s, %s, %s)"
+                " RETURNING id, name, root_path, last_run_id",
+                (organization_id, name, root_s),
+            ).fetchone()
+            assert row is not None
+            return Codebase(*row)
+
+    # -- runs ---------------------------------------------------------------------------------------------
+    def lock(self, codebase_id: uuid.UUID, wait: bool = True) -> bool:
+        """Take this codebase's session advisory lock: one run per codebase at a time, across machines."""
+        fn = "pg_advisory_lock" if wait else "pg_try_advisory_lock"
+        row = self.conn.execute(
+            sql.SQL("SELECT {}(hashtext('graph_sitter.codebase'), hashtext(%s))").format(sql.Identifier(fn)),
+            (str(codebase_id),),
+        ).fetchone()
+        self.conn.commit()
+        return wait or bool(row and row[0])
+
+    def unlock(self, codebase_id: uuid.UUID) -> None:
+        """Release the lock taken by `lock`."""
+        self.conn.execute("SELECT pg_advisory_unlock(hashtext('graph_sitter.codebase'), hashtext(%s))", (str(codebase_id),))
+        self.conn.commit()
+
+    def fail_interrupted_runs(self, codebase_id: uuid.UUID) -> int:
+        """Runs still 'running' while we hold the lock were killed: mark them failed."""
+        cur = self.conn.execute(
+            "UPDATE analysis_runs SET status = 'failed', error_message = 'interrupted: the process running it stopped'"
+            " WHERE codebase_id = %s AND status = 'running'",
+            (codebase_id,),
+        )
+        self.conn.commit()
+        return cur.rowcount
+
+    def start_run(self, codebase: Codebase, run_type: str, config: Mapping[str, Any], organization_id: uuid.UUID) -> Run:
+        """Record a new run as 'running' (committed at once, so a crash leaves a visible trace)."""
+        row = self.conn.execute(
+            "INSERT INTO analysis_runs (codebase_id, organization_id, run_type, status, analysis_config, tool_version)"
+            " VALUES (%s, %s, %s, 'running', %s, %s) RETURNING id, started_at",
+            (codebase.id, organization_id, run_type, json.dumps(dict(config)), _tool_version()),
+        ).fetchone()
+        self.conn.execute("UPDATE codebases SET analysis_status = 'running' WHERE id = %s", (codebase.id,))
+        self.conn.commit()
+        assert row is not None
+        return Run(row[0], codebase.id, codebase.name, codebase.root_path or "", run_type, row[1])
+
+    def fail_run(self, run: Run, message: str) -> None:
+        """Mark a run failed; its data was rolled back, so the previous results stay current."""
+        self.conn.rollback()
+        self.conn.execute(
+            "UPDATE analysis_runs SET status = 'failed', error_message = %s WHERE id = %s AND status = 'running'",
+            (message[:2000] or "failed", run.id),
+        )
+        self.conn.execute(
+            "UPDATE codebases SET analysis_status = 'failed' WHERE id = %s", (run.codebase_id,)
+        )
+        self.conn.commit()
+
+    # -- incremental state --------------------------------------------------------------------------------
+    def file_states(self, codebase_id: uuid.UUID) -> dict[str, FileState]:
+        """Per file: hash, size, mtime and skip reason from the last run."""
+        rows = self.conn.execute(
+            "SELECT file_path, content_hash, file_size_bytes, mtime_ns, skipped_reason FROM file_analysis"
+            " WHERE codebase_id = %s",
+            (codebase_id,),
+        ).fetchall()
+        self.conn.commit()
+        return {r[0]: FileState(r[1], r[2], r[3], r[4]) for r in rows}
+
+    def load_summaries(self, codebase_id: uuid.UUID, paths: Iterable[str]) -> dict[str, FileResult]:
+        """The stored extraction results of unchanged files, for re-resolving edges."""
+        wanted = list(paths)
+        if not wanted:
+            return {}
+        out: dict[str, FileResult] = {}
+        with self.conn.cursor(binary=True) as cur:
+            cur.execute(
+                "SELECT file_path, summary FROM file_analysis WHERE codebase_id = %s AND file_path = ANY(%s)"
+                " AND summary IS NOT NULL",
+                (codebase_id, wanted),
+            )
+            for path, blob in cur:
+                out[path] = pickle.loads(blob)
+        self.conn.commit()
+        return out
+
+    # -- writing a run ------------------------------------------------------------------------------------
+    def transaction(self) -> Any:
+        """The one transaction a run's writes share: all of them become visible together, or none."""
+        return self.conn.transaction()
+
+    def write_changes(self, run: Run, plan: StorePlan) -> None:
+        """Replace the rows of changed, deleted and re-resolved files (call inside `transaction()`)."""
+        cid = run.codebase_id
+        replaced = [f.path for f in plan.analysed] + plan.deleted
+        ids_cache: dict[str, list[str]] = {}
+
+        def ids_of(path: str) -> list[str]:
+            ids = ids_cache.get(path)
+            if ids is None:
+                ids = ids_cache[path] = element_id_strings(cid, plan.files[path])
+            return ids
+
+        if replaced:
+            self.conn.execute("DELETE FROM file_analysis WHERE codebase_id = %s AND file_path = ANY(%s)", (cid, replaced))
+        if plan.touched:
+            self.conn.execute(
+                "UPDATE file_analysis f SET mtime_ns = t.mtime FROM unnest(%s::text[], %s::bigint[]) AS t(path, mtime)"
+                " WHERE f.codebase_id = %s AND f.file_path = t.path",
+                (list(plan.touched), list(plan.touched.values()), cid),
+            )
+        self._copy_files(run, plan)
+        externals = self._ensure_externals(cid, plan.edges)
+        if plan.replace_all:
+            staging = {t: self._staging_table(t, cid) for t in ("code_elements", "relationships")}
+            self._copy_elements(run, plan, ids_of, staging["code_elements"])
+            self._copy_relationships(run, plan, ids_of, externals, staging["relationships"])
+            self._archive_changed_metrics(cid, staging["code_elements"])
+            for table, new in staging.items():
+                self._swap_partition(table, cid, new)
+        else:
+            if replaced:
+                self._archive_metrics(cid, replaced)
+                self.conn.execute("DELETE FROM code_elements WHERE codebase_id = %s AND file_path = ANY(%s)", (cid, replaced))
+            sites = list(plan.edge_sites | set(plan.deleted))
+            if sites:
+                self.conn.execute("DELETE FROM relationships WHERE codebase_id = %s AND file_path = ANY(%s)", (cid, sites))
+            self._copy_elements(run, plan, ids_of, "code_elements")
+            self._copy_relationships(run, plan, ids_of, externals, "relationships")
+        if plan.edges or plan.deleted:
+            self._prune_externals(cid)
+
+    def _staging_table(self, table: str, codebase_id: uuid.UUID) -> str:
+        """An empty table shaped like `table`, with no index yet: rows load fast, indexes are built once, sorted."""
+        name = f"{partition_name(table, codebase_id)}_new"
+        self.conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
+        self.conn.execute(
+            sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)").format(
+                sql.Identifier(name), sql.Identifier(table)
+            )
+        )
+        # The partition bound as a CHECK: ATTACH then trusts it instead of scanning every row.
+        self.conn.execute(
+            sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} CHECK (codebase_id = {})").format(
+                sql.Identifier(name), sql.Identifier(f"{name}_bound"), sql.Literal(str(codebase_id))
+            )
+        )
+        return name
+
+    def _swap_partition(self, table: str, codebase_id: uuid.UUID, staging: str) -> None:
+        part = partition_name(table, codebase_id)
+        self.conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(part)))
+        self.conn.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(sql.Identifier(staging), sql.Identifier(part)))
+        self.conn.execute(
+            sql.SQL("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES IN ({})").format(
+                sql.Identifier(table), sql.Identifier(part), sql.Literal(str(codebase_id))
+            )
+        )
+        self.conn.execute(
+            sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(sql.Identifier(part), sql.Identifier(f"{staging}_bound"))
+        )
+
+    _ARCHIVE = (
+        "INSERT INTO element_metrics_history (codebase_id, run_id, qualified_name, kind, language, file_path,"
+        " start_line, end_line, cyclomatic_complexity, nloc, token_count, parameter_count, max_nesting_depth,"
+        " recorded_at)"
+        " SELECT o.codebase_id, o.run_id, o.qualified_name, o.kind, o.language, o.file_path, o.start_line,"
+        " o.end_line, o.cyclomatic_complexity, o.nloc, o.token_count, o.parameter_count, o.max_nesting_depth,"
+        " coalesce(r.started_at, o.created_at) FROM code_elements o LEFT JOIN analysis_runs r ON r.id = o.run_id"
+    )
+
+    def _archive_metrics(self, codebase_id: uuid.UUID, paths: list[str]) -> None:
+        """Keep the metrics of functions about to be replaced: they are the history of those symbols."""
+        self.conn.execute(
+            self._ARCHIVE + " WHERE o.codebase_id = %s AND o.kind IN ('function', 'method') AND o.file_path = ANY(%s)",
+            (codebase_id, paths),
+        )
+
+    def _archive_changed_metrics(self, codebase_id: uuid.UUID, staging: str) -> None:
+        """Before a full run's swap: keep the old metrics of functions that changed or disappeared."""
+        self.conn.execute(
+            sql.SQL(self._ARCHIVE + " LEFT JOIN {} n ON n.id = o.id"
+                    " WHERE o.codebase_id = %s AND o.kind IN ('function', 'method')"
+                    " AND (n.id IS NULL OR (n.cyclomatic_complexity, n.nloc, n.token_count, n.parameter_count,"
+                    " n.max_nesting_depth) IS DISTINCT FROM (o.cyclomatic_complexity, o.nloc, o.token_count,"
+                    " o.parameter_count, o.max_nesting_depth))").format(sql.Identifier(staging)),
+            (codebase_id,),
+        )
+
+    def previous_findings(self, codebase_id: uuid.UUID, before: uuid.UUID | None = None) -> dict[str, Any] | None:
+        """Metrics and findings of the last completed run (other than `before`)."""
+        row = self.conn.execute(
+            "SELECT metadata FROM analysis_runs WHERE codebase_id = %s AND status = 'completed' AND id IS DISTINCT FROM %s"
+            " ORDER BY started_at DESC LIMIT 1",
+            (codebase_id, before),
+        ).fetchone()
+        return None if row is None else dict(row[0])
+
+    def _copy_elements(self, run: Run, plan: StorePlan, ids_of: Any, table: str) -> None:
+        cid = str(run.codebase_id)
+        rid = str(run.id)
+
+        def lines() -> Iterator[str]:
+            for result in plan.analysed:
+                if not result.elements:
+                    continue
+                ids = ids_of(result.path)
+                for e, eid in zip(result.elements, ids):
+                    yield ct.line([
+                        eid, cid, rid, e.kind, ct.text(e.language), ct.text(e.name), ct.text(e.qualified_name),
+                        ct.text(e.file_path), str(e.start_line), str(e.end_line), str(e.start_col), str(e.end_col),
+                        str(e.start_byte), str(e.end_byte), ct.text(e.signature), ct.text(e.docstring),
+                        ct.NULL if e.parent is None else ids[e.parent], ct.text(e.visibility),
+                        ct.boolean(e.is_async), ct.boolean(e.is_static), ct.boolean(e.is_abstract),
+                        ct.boolean(e.is_exported), ct.text_array(e.decorators), ct.text_array(e.parameters),
+                        ct.text(e.return_type), ct.number(e.cyclomatic_complexity), ct.number(e.nloc),
+                        ct.number(e.token_count), ct.number(e.parameter_count), ct.number(e.max_nesting_depth),
+                    ])
+
+        with self.conn.cursor() as cur, cur.copy(
+            sql.SQL("COPY {} ({}) FROM STDIN").format(
+                sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, _ELEMENT_COLUMNS))
+            )
+        ) as copy:
+            ct.write_lines(copy, lines())
+
+    def _copy_files(self, run: Run, plan: StorePlan) -> None:
+        with self.conn.cursor() as cur, cur.copy(
+            sql.SQL("COPY file_analysis ({}) FROM STDIN").format(sql.SQL(", ").join(map(sql.Identifier, _FILE_COLUMNS)))
+        ) as copy:
+            for r in plan.analysed:
+                functions = [e for e in r.elements if e.kind in FUNCTION_KINDS]
+                classes = sum(1 for e in r.elements if e.kind in TYPE_KINDS)
+                mi = r.maintainability_index
+                copy.write_row((
+                    run.codebase_id, r.path, _file_type(r.path), r.language, r.content_hash, r.size_bytes,
+                    r.total_lines, r.code_lines, r.comment_lines, r.blank_lines, r.parse_error_count,
+                    len(functions), classes, sum(e.cyclomatic_complexity or 0 for e in functions),
+                    None if mi is None else round(max(0.0, min(100.0, mi)), 2), r.skipped_reason, run.id,
+                    plan.mtimes.get(r.path), None if r.skipped_reason else _summary_blob(r),
+                ))
+
+    def _ensure_externals(self, codebase_id: uuid.UUID, edges: Sequence[Any]) -> dict[tuple[str, str], str]:
+        wanted = sorted({(e.ecosystem or "unknown", e.external) for e in edges if e.external})
+        if not wanted:
+            return {}
+        rows = self.conn.execute(
+            "INSERT INTO external_dependencies (codebase_id, ecosystem, name)"
+            " SELECT %s, eco, name FROM unnest(%s::text[], %s::text[]) AS t(eco, name)"
+            " ON CONFLICT (codebase_id, ecosystem, name) DO UPDATE SET updated_at = external_dependencies.updated_at"
+            " RETURNING ecosystem, name, id",
+            (codebase_id, [w[0] for w in wanted], [w[1] for w in wanted]),
+        ).fetchall()
+        return {(r[0], r[1]): str(r[2]) for r in rows}
+
+    def _copy_relationships(self, run: Run, plan: StorePlan, ids_of: Any, externals: Mapping[tuple[str, str], str],
+                            table: str) -> None:
+        cid = str(run.codebase_id)
+        rid = str(run.id)
+        next_id = _RowIds().next
+        files = plan.files
+        text = ct.text
+        null = ct.NULL
+        site_paths: dict[str, str] = {}
+
+        def lines() -> Iterator[str]:
+            for e in plan.edges:
+                source = ids_of(e.source_file)[e.source_index]
+                target = null
+                if e.target_index is not None and e.target_file in files:
+                    target = ids_of(e.target_file)[e.target_index]
+                ext = externals.get((e.ecosystem or "unknown", e.external), null) if e.external else null
+                site = site_paths.get(e.source_file)
+                if site is None:
+                    site = site_paths[e.source_file] = text(e.source_file)
+                resolved = "t" if e.resolved and (target is not null or ext is not null) else "f"
+                yield (f"{next_id()}\t{cid}\t{rid}\t{e.kind}\t{source}\t{target}\t{text(e.target_name)}\t{ext}"
+                       f"\t{resolved}\t{site}\t{e.line}\n")
+
+        with self.conn.cursor() as cur, cur.copy(
+            sql.SQL("COPY {} ({}) FROM STDIN").format(
+                sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, _RELATIONSHIP_COLUMNS))
+            )
+        ) as copy:
+            ct.write_lines(copy, lines())
+
+    def _prune_externals(self, codebase_id: uuid.UUID) -> None:
+        self.conn.execute(
+            "WITH used AS (SELECT external_dependency_id AS id, count(*) AS n FROM relationships"
+            "  WHERE codebase_id = %(c)s AND external_dependency_id IS NOT NULL GROUP BY 1)"
+            " UPDATE external_dependencies d SET usage_count = coalesce(u.n, 0)"
+            " FROM external_dependencies d2 LEFT JOIN used u ON u.id = d2.id"
+            " WHERE d.id = d2.id AND d.codebase_id = %(c)s AND d.usage_count IS DISTINCT FROM coalesce(u.n, 0)",
+            {"c": codebase_id},
+        )
+        self.conn.execute(
+            "DELETE FROM external_dependencies WHERE codebase_id = %s AND usage_count = 0", (codebase_id,)
+        )
+
+    def codebase_totals(self, codebase_id: uuid.UUID) -> dict[str, Any]:
+        """Current counts of the codebase: files, lines, elements and relationships by kind."""
+        files = self.conn.execute(
+            "SELECT count(*) FILTER (WHERE skipped_reason IS NULL), count(*) FILTER (WHERE skipped_reason IS NOT NULL),"
+            " coalesce(sum(total_lines), 0), coalesce(sum(code_lines), 0), coalesce(sum(comment_lines), 0),"
+            " coalesce(sum(blank_lines), 0), coalesce(sum(parse_error_count), 0), avg(maintainability_index)"
+            " FROM file_analysis WHERE codebase_id = %s",
+            (codebase_id,),
+        ).fetchone()
+        assert files is not None
+        elements = dict(self.conn.execute(
+            "SELECT kind, count(*) FROM code_elements WHERE codebase_id = %s GROUP BY kind ORDER BY kind", (codebase_id,)
+        ).fetchall())
+        relationships: dict[str, int] = {}
+        calls = {"resolved": 0, "unresolved": 0}
+        for kind, resolved, n in self.conn.execute(
+            "SELECT kind, resolved, count(*) FROM relationships WHERE codebase_id = %s GROUP BY 1, 2", (codebase_id,)
+        ):
+            relationships[kind] = relationships.get(kind, 0) + n
+            if kind == "calls":
+                calls["resolved" if resolved else "unresolved"] += n
+        languages = dict(self.conn.execute(
+            "SELECT language, count(*) FROM file_analysis WHERE codebase_id = %s AND skipped_reason IS NULL"
+            " GROUP BY 1 ORDER BY 2 DESC",
+            (codebase_id,),
+        ).fetchall())
+        return {
+            "files": files[0], "skipped_files": files[1], "total_lines": files[2], "code_lines": files[3],
+            "comment_lines": files[4], "blank_lines": files[5], "parse_errors": files[6],
+            "maintainability_index": None if files[7] is None else round(float(files[7]), 2),
+            "elements": elements, "relationships": relationships, "calls": calls, "languages": languages,
+        }
+
+    def complete_run(self, run: Run, summary: Mapping[str, Any], totals: Mapping[str, Any],
+                     findings: Mapping[str, Any]) -> None:
+        """Mark the run completed with its counts, timings, metrics and findings (inside `transaction()`)."""
+        elements = sum(totals["elements"].values())
+        relationships = sum(totals["relationships"].values())
+        metrics = findings.get("metrics", {})
+        self.conn.execute(
+            "UPDATE analysis_runs SET status = 'completed', phase_timings = %s, files_discovered = %s,"
+            " files_analyzed = %s, files_skipped = %s, elements_found = %s, relationships_found = %s,"
+            " external_dependencies_found = (SELECT count(*) FROM external_dependencies WHERE codebase_id = %s),"
+            " total_lines = %s, overall_complexity = %s, overall_maintainability = %s, commit_hash = %s, branch = %s,"
+            " metadata = %s WHERE id = %s",
+            (
+                json.dumps({k: round(v * 1000, 1) for k, v in summary.get("seconds", {}).items()}),
+                summary.get("files_discovered", 0), summary.get("files_analyzed", 0), totals["skipped_files"],
+                elements, relationships, run.codebase_id, totals["total_lines"],
+                metrics.get("mean_cyclomatic_complexity"), totals["maintainability_index"],
+                summary.get("commit"), summary.get("branch"),
+                json.dumps(dict(findings) | {"changes": summary.get("changes", {})}, default=str), run.id,
+            ),
+        )
+        self.conn.execute(
+            "UPDATE codebases SET last_run_id = %s, last_analyzed_at = now(), analysis_status = 'completed',"
+            " total_files = %s, total_lines = %s, total_functions = %s, total_classes = %s,"
+            " complexity_score = %s, maintainability_index = %s, languages = %s, commit_hash = %s, branch = %s"
+            " WHERE id = %s",
+            (
+                run.id, totals["files"], totals["total_lines"],
+                totals["elements"].get("function", 0) + totals["elements"].get("method", 0),
+                sum(totals["elements"].get(k, 0) for k in TYPE_KINDS), metrics.get("mean_cyclomatic_complexity"),
+                totals["maintainability_index"], json.dumps(totals["languages"]), summary.get("commit"),
+                summary.get("branch"), run.codebase_id,
+            ),
+        )
+
+
+def _tool_version() -> str:
+    from graph_sitter import __version__
+
+    return __version__

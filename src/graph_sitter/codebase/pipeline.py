@@ -1,0 +1,299 @@
+"""`gsdb analyze PATH` as one straight line: walk, diff, extract, resolve, store, measure, tell the plugins.
+
+Incremental by default: files whose size and mtime (or, failing that, content hash) match the last run are not
+re-parsed; their stored summaries stand in for them during resolution, and only the edges of changed files and
+of the files that depend on them are rewritten. `full=True` re-parses everything. The result equals a full run.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import subprocess
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from graph_sitter.codebase.extract import DEFAULT_MAX_FILE_SIZE, ExtractOptions, extract_file
+from graph_sitter.codebase.model import FileResult
+from graph_sitter.codebase.walker import WalkOptions, WalkResult, walk_repository
+from graph_sitter.config import Settings, load_settings
+from graph_sitter.errors import GraphSitterError
+
+Progress = Callable[[int, int], None]
+
+
+class AnalysisError(GraphSitterError):
+    """The analysis could not run (missing path, lock not available, ...)."""
+
+
+@dataclass(frozen=True)
+class AnalyzeOptions:
+    """How to analyse: naming, incremental or full, parallelism, which files."""
+
+    name: str | None = None
+    full: bool = False
+    jobs: int | None = None
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    wait_for_lock: bool = True
+    progress: Progress | None = field(default=None, compare=False)
+
+
+@dataclass
+class AnalysisResult:
+    """What a run did and what the codebase looks like after it; `as_json()` is the `--json` summary."""
+
+    run_id: Any
+    codebase_id: Any
+    codebase: str
+    root: str
+    run_type: str
+    files: dict[str, int] = field(default_factory=dict)
+    elements: dict[str, int] = field(default_factory=dict)
+    relationships: dict[str, int] = field(default_factory=dict)
+    calls: dict[str, int] = field(default_factory=dict)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    findings: dict[str, Any] = field(default_factory=dict, repr=False)
+    plugin_failures: list[dict[str, str]] = field(default_factory=list)
+    results: dict[str, FileResult] = field(default_factory=dict, repr=False)
+
+    def as_json(self) -> dict[str, Any]:
+        """The one JSON object `gsdb analyze --json` prints."""
+        return {
+            "run_id": str(self.run_id), "codebase_id": str(self.codebase_id), "codebase": self.codebase,
+            "root": self.root, "run_type": self.run_type, "files": self.files, "elements": self.elements,
+            "relationships": self.relationships, "calls": self.calls, "skipped": self.skipped,
+            "seconds": {k: round(v, 3) for k, v in self.seconds.items()}, "metrics": self.metrics,
+            "plugin_failures": self.plugin_failures,
+        }
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._start = time.perf_counter()
+        self._last = self._start
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.seconds[phase] = self.seconds.get(phase, 0.0) + now - self._last
+        self._last = now
+
+    def total(self) -> None:
+        self.seconds["total"] = time.perf_counter() - self._start
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        out = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def _extract_one(task: tuple[str, str, ExtractOptions]) -> FileResult:
+    return extract_file(*task)
+
+
+def extract_files(root: Path, paths: list[str], options: ExtractOptions, jobs: int,
+                  progress: Progress | None = None) -> Iterator[FileResult]:
+    """Extract files on `jobs` worker processes (in this process when jobs == 1), yielding as they finish."""
+    tasks = [(str(root), p, options) for p in paths]
+    if jobs <= 1 or len(tasks) < 8:
+        for i, task in enumerate(tasks, 1):
+            yield _extract_one(task)
+            if progress:
+                progress(i, len(tasks))
+        return
+    # fork: workers inherit the loaded grammars and start in milliseconds; they touch no connection.
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    chunk = max(1, min(32, len(tasks) // (jobs * 8)))
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        for i, result in enumerate(pool.map(_extract_one, tasks, chunksize=chunk), 1):
+            yield result
+            if progress:
+                progress(i, len(tasks))
+
+
+def _changed(walked: WalkResult, previous: dict[str, Any], full: bool) -> tuple[list[str], dict[str, int]]:
+    """Files to re-extract, and files whose content is known unchanged (path -> mtime_ns)."""
+    todo: list[str] = []
+    unchanged: dict[str, int] = {}
+    for entry in walked.files:
+        state = previous.get(entry.path)
+        if (not full and state is not None and state.skipped_reason is None
+                and state.size_bytes == entry.size_bytes and state.mtime_ns == entry.mtime_ns):
+            unchanged[entry.path] = entry.mtime_ns
+        else:
+            todo.append(entry.path)
+    return todo, unchanged
+
+
+def analyze(path: str | os.PathLike[str], options: AnalyzeOptions | None = None,
+            settings: Settings | None = None) -> AnalysisResult:
+    """Analyse the repository at `path` into codebase_db (and, through the plugins, the other databases)."""
+    from graph_sitter.adapters.codebase_db_adapter import CodebaseStore
+    from graph_sitter.adapters.setup import ensure_ready, organization_id
+    from graph_sitter.plugins import call_safely
+
+    options = options or AnalyzeOptions()
+    root = Path(path).expanduser()
+    if not root.exists():
+        raise AnalysisError(f"{path}: no such file or directory")
+    if not root.is_dir():
+        raise AnalysisError(f"{path}: not a directory")
+    root = root.resolve()
+    settings = settings or load_settings()
+    timer = _Timer()
+    jobs = options.jobs or os.cpu_count() or 1
+
+    cluster = ensure_ready(settings)
+    org = organization_id(settings.organization)
+    conn = cluster.connect("codebase_db")
+    try:
+        store = CodebaseStore(conn)
+        codebase = store.ensure_codebase(root, options.name, org)
+        if not store.lock(codebase.id, wait=options.wait_for_lock):
+            raise AnalysisError(f"another analysis of {codebase.name} is running; skipped")
+        try:
+            store.fail_interrupted_runs(codebase.id)
+            previous = store.file_states(codebase.id)
+            run_type = "full" if options.full or not previous else "incremental"
+            config = {"include": list(options.include), "exclude": list(options.exclude),
+                      "max_file_size": options.max_file_size, "jobs": jobs}
+            run = store.start_run(codebase, run_type, config, org)
+            call_safely("analysis_started", run=run)
+            timer.lap("setup")
+            try:
+                result = _run(store, run, root, options, previous, jobs, timer)
+            except BaseException as exc:
+                store.fail_run(run, f"{type(exc).__name__}: {exc}")
+                call_safely("analysis_failed", run=run, error=exc)
+                raise
+        finally:
+            store.unlock(codebase.id)
+    finally:
+        conn.close()
+    return result
+
+
+def _run(store: Any, run: Any, root: Path, options: AnalyzeOptions, previous: dict[str, Any], jobs: int,
+         timer: _Timer) -> AnalysisResult:
+    from graph_sitter.adapters.codebase_db_adapter import StorePlan
+    from graph_sitter.adapters.codebase_db_queries import CodebaseQueries
+    from graph_sitter.codebase.insights import codebase_metrics
+    from graph_sitter.codebase.resolve import Resolver, interface_key
+    from graph_sitter.plugins import call_safely
+
+    walked = walk_repository(str(root), WalkOptions(include=options.include, exclude=options.exclude,
+                                                    max_file_size=options.max_file_size))
+    timer.lap("walk")
+    full = run.run_type == "full"
+    todo, unchanged = _changed(walked, previous, full)
+    current = {f.path for f in walked.files}
+    skipped_now = {s.path: s for s in walked.skipped}
+    deleted = sorted(p for p in previous if p not in current and p not in skipped_now)
+    timer.lap("diff")
+
+    fresh: dict[str, FileResult] = {}
+    touched: dict[str, int] = {}
+    mtimes = {f.path: f.mtime_ns for f in walked.files}
+    batch: list[FileResult] = []
+    for r in extract_files(root, todo, ExtractOptions(max_file_size=options.max_file_size), jobs, options.progress):
+        state = previous.get(r.path)
+        if not full and state is not None and r.content_hash is not None and state.content_hash == r.content_hash \
+                and state.skipped_reason is None and r.skipped_reason is None:
+            touched[r.path] = mtimes[r.path]  # same bytes, new mtime: nothing to rewrite
+        else:
+            fresh[r.path] = r
+        batch.append(r)
+        if len(batch) >= 256:
+            call_safely("files_analyzed", run=run, files=batch)
+            batch = []
+    if batch:
+        call_safely("files_analyzed", run=run, files=batch)
+    skipped_results = [FileResult(path=s.path, language=s.language, skipped_reason=s.reason) for s in walked.skipped]
+    for s in skipped_results:
+        old = previous.get(s.path)
+        if full or old is None or old.skipped_reason != s.skipped_reason:
+            fresh[s.path] = s
+    timer.lap("parse")
+
+    changed = [p for p, r in fresh.items() if r.skipped_reason is None]
+    analysed_paths = [p for p in current if p in fresh or p in touched or p in unchanged]
+    plan = StorePlan(analysed=list(fresh.values()), deleted=deleted, touched=touched, mtimes=mtimes, files=dict(fresh),
+                     replace_all=full)
+    if full:
+        files = {p: r for p, r in plan.files.items() if r.skipped_reason is None}
+        plan.edges = Resolver(files).resolve()
+        plan.edge_sites = set(files)
+    elif changed or deleted:
+        stable = [p for p in analysed_paths if p not in fresh]
+        files = dict(store.load_summaries(run.codebase_id, stable))
+        files.update({p: fresh[p] for p in changed})
+        resolver = Resolver(files)
+        old = store.load_summaries(run.codebase_id, [p for p in changed if p in previous])
+        # A changed file whose interface is unchanged cannot change other files' edges.
+        spread = [p for p in changed if p not in old or interface_key(old[p]) != interface_key(fresh[p])] + deleted
+        sites = (resolver.dependents(spread) | set(changed)) & set(files)
+        plan.edges = resolver.resolve(sorted(sites))
+        plan.edge_sites = sites
+        plan.files = files
+    else:
+        files = {}
+    timer.lap("resolve")
+
+    summary = {
+        "files_discovered": len(walked.files) + len(walked.skipped),
+        "files_analyzed": len(changed),
+        "commit": _git(root, "rev-parse", "HEAD"),
+        "branch": _git(root, "rev-parse", "--abbrev-ref", "HEAD"),
+        "seconds": timer.seconds,
+        "changes": {"changed": len(changed), "deleted": len(deleted), "touched": len(touched)},
+    }
+    with store.transaction():
+        store.write_changes(run, plan)
+        timer.lap("store")
+        totals = store.codebase_totals(run.codebase_id)
+        previous_findings = store.previous_findings(run.codebase_id, run.id)
+        if plan.analysed or plan.deleted or previous_findings is None or "metrics" not in previous_findings:
+            findings = codebase_metrics(CodebaseQueries(store.conn, run.codebase_id), totals)
+        else:  # nothing changed: the codebase measures as it did
+            findings = {k: v for k, v in previous_findings.items() if k != "changes"}
+        timer.lap("measure")
+        summary["seconds"] = timer.seconds
+        store.complete_run(run, summary, totals, findings)
+    timer.lap("store")
+    metrics = findings["metrics"]
+    result = AnalysisResult(
+        run_id=run.id, codebase_id=run.codebase_id, codebase=run.codebase_name, root=str(root),
+        run_type=run.run_type,
+        files={"discovered": summary["files_discovered"], "analyzed": len(changed), "unchanged": len(unchanged) + len(touched),
+               "deleted": len(deleted), "skipped": len(walked.skipped), "total": totals["files"]},
+        elements=totals["elements"], relationships=totals["relationships"], calls=totals["calls"],
+        skipped=[{"path": s.path, "reason": s.reason} for s in walked.skipped]
+        + [{"path": r.path, "reason": r.skipped_reason} for r in fresh.values() if r.skipped_reason and r.path not in skipped_now],
+        metrics=dict(metrics), findings=findings, results=files,
+    )
+    extra, failures = call_safely("extra_metrics", run=run, codebase=result)
+    for named in extra:
+        if isinstance(named, dict):
+            result.metrics.update({str(k): v for k, v in named.items()})
+    _, finished_failures = call_safely("analysis_finished", run=run, result=result)
+    result.plugin_failures = [{"plugin": name, "error": f"{type(exc).__name__}: {exc}"}
+                              for name, exc in failures + finished_failures]
+    timer.lap("plugins")
+    timer.total()
+    result.seconds = dict(timer.seconds)
+    return result
+
+
+def paths_of(results: Iterable[FileResult]) -> list[str]:
+    """The paths of some results, sorted."""
+    return sorted(r.path for r in results)
