@@ -95,6 +95,69 @@ def analyze(path: Path, name: str | None, full: bool, jobs: int | None, include:
         click.echo(f"  plugin {failure['plugin']} failed: {failure['error']}", err=True)
 
 
+QUERIES = ("callers", "callees", "deps", "rdeps", "hotspots", "dead-code", "cycles", "history")
+
+
+@main.command()
+@click.argument("question", type=click.Choice(QUERIES))
+@click.argument("symbol", required=False)
+@click.option("--codebase", "-c", "ref", help="Codebase name or analysed path (default: the one analysed here).")
+@click.option("--limit", type=int, default=50, show_default=True, help="Rows for hotspots and dead-code.")
+@click.option("--depth", type=int, default=50, show_default=True, help="Maximum depth for deps and rdeps.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON rows.")
+def query(question: str, symbol: str | None, ref: str | None, limit: int, depth: int, as_json: bool) -> None:
+    """Ask codebase_db: callers/callees/deps/rdeps/history SYMBOL, hotspots, dead-code, cycles."""
+    import dataclasses
+
+    from graph_sitter.adapters.codebase_db_queries import open_queries
+
+    if question in ("callers", "callees", "deps", "rdeps", "history") and not symbol:
+        _fail(f"`gsdb query {question}` needs a SYMBOL (a qualified name, or a name)", 2)
+    with open_queries(_settings(), ref) as q:
+        rows: list[Any] = {
+            "callers": lambda: q.callers(symbol or ""),
+            "callees": lambda: q.callees(symbol or ""),
+            "deps": lambda: q.dependencies(symbol or "", depth),
+            "rdeps": lambda: q.dependents(symbol or "", depth),
+            "hotspots": lambda: q.hotspots(limit=limit, min_complexity=1),
+            "dead-code": lambda: q.dead_code(limit=limit),
+            "cycles": lambda: q.import_cycles(),
+            "history": lambda: q.metric_history(symbol or ""),
+        }[question]()
+        if symbol and question != "history" and not q.find_elements(symbol):
+            _fail(f"no symbol {symbol!r} in this codebase", 1)
+    if as_json:
+        _print_json([dataclasses.asdict(r) if dataclasses.is_dataclass(r) else r for r in rows])
+        return
+    for r in rows:
+        if question == "cycles":
+            click.echo(" -> ".join(r + r[:1]))
+        elif question in ("hotspots", "dead-code"):
+            click.echo(f"{r.file_path}:{r.start_line}\t{r.kind}\t{r.qualified_name}\tcc={r.cyclomatic_complexity}\tnloc={r.nloc}")
+        elif question == "history":
+            click.echo("\t".join(str(v) for v in r))
+        elif question in ("deps", "rdeps"):
+            click.echo(f"{r.depth}\t{r.target}\t{r.file_path}:{r.line}")
+        else:
+            click.echo(f"{r.file_path}:{r.line}\t{r.source} -> {r.target}" + ("" if r.resolved else "\t(unresolved)"))
+
+
+@main.command()
+@click.argument("ref", metavar="CODEBASE")
+@click.option("--format", "fmt", type=click.Choice(["json", "graphml", "gexf", "dot"]), default="json", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+def export(ref: str, fmt: str, output: Path | None) -> None:
+    """Export an analysed CODEBASE (name or path) as a graph: node-link JSON, GraphML, GEXF or DOT."""
+    from graph_sitter.codebase.codebase import Codebase
+    from graph_sitter.codebase.export import export_graph
+
+    codebase = Codebase.from_db(ref, _settings())
+    if output is None:
+        export_graph(codebase, fmt, sys.stdout)  # type: ignore[arg-type]
+    else:
+        export_graph(codebase, fmt, output)  # type: ignore[arg-type]
+
+
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def setup(as_json: bool) -> None:

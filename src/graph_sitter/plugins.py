@@ -17,7 +17,7 @@ hookimpl = pluggy.HookimplMarker("graph_sitter")
 log = logging.getLogger("graph_sitter.plugins")
 
 #: Modules registered by default, by their plugin name. Filled as the built-in writers land.
-DEFAULT_PLUGINS: tuple[str, ...] = ()
+DEFAULT_PLUGINS: tuple[str, ...] = ("graph_sitter.builtins.analytics",)
 
 
 def _disabled() -> set[str]:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import pickle
 import uuid
+import zlib
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
@@ -21,7 +23,7 @@ import psycopg
 from psycopg import sql
 
 from graph_sitter.adapters import copy_text as ct
-from graph_sitter.codebase.model import FUNCTION_KINDS, TYPE_KINDS, FileResult
+from graph_sitter.codebase.model import FUNCTION_KINDS, TYPE_KINDS, Element, FileResult, Reference
 from graph_sitter.errors import GraphSitterError
 
 _ELEMENT_COLUMNS = (
@@ -119,10 +121,28 @@ def partition_name(table: str, codebase_id: uuid.UUID) -> str:
     return f"{table}_{codebase_id.hex}"
 
 
+_ELEMENT_ROW = operator.attrgetter(*(f.name for f in fields(Element)))
+_REFERENCE_ROW = operator.attrgetter(*(f.name for f in fields(Reference)))
+_SLIM = tuple(i for i, f in enumerate(fields(Element)) if f.name in ("signature", "docstring"))
+_FILE_STATE = tuple(f.name for f in fields(FileResult) if f.name not in ("elements", "references"))
+
+
 def _summary_blob(result: FileResult) -> bytes:
-    """The file's result without docstrings and signatures: what re-resolution needs, a fraction of the size."""
-    slim = replace(result, elements=[replace(e, docstring=None, signature=None) for e in result.elements])
-    return pickle.dumps(slim, protocol=pickle.HIGHEST_PROTOCOL)
+    """The file's result without docstrings and signatures (all re-resolution needs), pickled as plain rows."""
+    first, last = _SLIM[0], _SLIM[-1] + 1
+    blank = (None,) * (last - first)
+    elements = [(row[:first] + blank + row[last:]) for row in map(_ELEMENT_ROW, result.elements)]
+    references = list(map(_REFERENCE_ROW, result.references))
+    state = tuple(getattr(result, name) for name in _FILE_STATE)
+    return zlib.compress(pickle.dumps((state, elements, references), protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+
+def _summary_result(blob: bytes) -> FileResult:
+    state, elements, references = pickle.loads(zlib.decompress(blob))
+    result = FileResult(**dict(zip(_FILE_STATE, state)))
+    result.elements = [Element(*row) for row in elements]
+    result.references = [Reference(*row) for row in references]
+    return result
 
 
 def _file_type(path: str) -> str:
@@ -198,6 +218,12 @@ class CodebaseStore:
                     "SELECT id, name, root_path, last_run_id FROM codebases WHERE organization_id = %s AND name = %s",
                     (organization_id, name),
                 ).fetchone()
+                other = self.conn.execute(
+                    "SELECT name FROM codebases WHERE organization_id = %s AND root_path = %s AND name <> %s",
+                    (organization_id, root_s, name),
+                ).fetchone()
+                if other:
+                    raise GraphSitterError(f"{root_s} is already analysed as codebase {other[0]!r}; use --name {other[0]}")
                 if row:
                     if row[2] != root_s:
                         self.conn.execute("UPDATE codebases SET root_path = %s WHERE id = %s", (root_s, row[0]))
@@ -298,7 +324,7 @@ class CodebaseStore:
                 (codebase_id, wanted),
             )
             for path, blob in cur:
-                out[path] = pickle.loads(blob)
+                out[path] = _summary_result(blob)
         self.conn.commit()
         return out
 
@@ -418,22 +444,30 @@ class CodebaseStore:
         cid = str(run.codebase_id)
         rid = str(run.id)
 
+        text, null, array = ct.text, ct.NULL, ct.text_array
+
+        def num(v: int | None) -> str:
+            return null if v is None else str(v)
+
         def lines() -> Iterator[str]:
             for result in plan.analysed:
                 if not result.elements:
                     continue
                 ids = ids_of(result.path)
+                path = text(result.path)
                 for e, eid in zip(result.elements, ids):
-                    yield ct.line([
-                        eid, cid, rid, e.kind, ct.text(e.language), ct.text(e.name), ct.text(e.qualified_name),
-                        ct.text(e.file_path), str(e.start_line), str(e.end_line), str(e.start_col), str(e.end_col),
-                        str(e.start_byte), str(e.end_byte), ct.text(e.signature), ct.text(e.docstring),
-                        ct.NULL if e.parent is None else ids[e.parent], ct.text(e.visibility),
-                        ct.boolean(e.is_async), ct.boolean(e.is_static), ct.boolean(e.is_abstract),
-                        ct.boolean(e.is_exported), ct.text_array(e.decorators), ct.text_array(e.parameters),
-                        ct.text(e.return_type), ct.number(e.cyclomatic_complexity), ct.number(e.nloc),
-                        ct.number(e.token_count), ct.number(e.parameter_count), ct.number(e.max_nesting_depth),
-                    ])
+                    parent = null if e.parent is None else ids[e.parent]
+                    yield (
+                        f"{eid}\t{cid}\t{rid}\t{e.kind}\t{e.language}\t{text(e.name)}\t{text(e.qualified_name)}\t{path}"
+                        f"\t{e.start_line}\t{e.end_line}\t{e.start_col}\t{e.end_col}\t{e.start_byte}\t{e.end_byte}"
+                        f"\t{null if e.signature is None else text(e.signature)}"
+                        f"\t{null if e.docstring is None else text(e.docstring)}\t{parent}\t{e.visibility}"
+                        f"\t{'t' if e.is_async else 'f'}\t{'t' if e.is_static else 'f'}\t{'t' if e.is_abstract else 'f'}"
+                        f"\t{'t' if e.is_exported else 'f'}\t{array(e.decorators) if e.decorators else null}"
+                        f"\t{array(e.parameters) if e.parameters else null}"
+                        f"\t{null if e.return_type is None else text(e.return_type)}\t{num(e.cyclomatic_complexity)}"
+                        f"\t{num(e.nloc)}\t{num(e.token_count)}\t{num(e.parameter_count)}\t{num(e.max_nesting_depth)}\n"
+                    )
 
         with self.conn.cursor() as cur, cur.copy(
             sql.SQL("COPY {} ({}) FROM STDIN").format(
@@ -450,9 +484,11 @@ class CodebaseStore:
                 functions = [e for e in r.elements if e.kind in FUNCTION_KINDS]
                 classes = sum(1 for e in r.elements if e.kind in TYPE_KINDS)
                 mi = r.maintainability_index
+                counted = r.skipped_reason is None  # a skipped file's lines were never counted: NULL, not 0
                 copy.write_row((
-                    run.codebase_id, r.path, _file_type(r.path), r.language, r.content_hash, r.size_bytes,
-                    r.total_lines, r.code_lines, r.comment_lines, r.blank_lines, r.parse_error_count,
+                    run.codebase_id, r.path, _file_type(r.path), r.language, r.content_hash, r.size_bytes or None,
+                    *((r.total_lines, r.code_lines, r.comment_lines, r.blank_lines) if counted else (None,) * 4),
+                    r.parse_error_count,
                     len(functions), classes, sum(e.cyclomatic_complexity or 0 for e in functions),
                     None if mi is None else round(max(0.0, min(100.0, mi)), 2), r.skipped_reason, run.id,
                     plan.mtimes.get(r.path), None if r.skipped_reason else _summary_blob(r),

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Iterator, Literal
 
 import psycopg
 
-from graph_sitter.adapters.codebase_db_adapter import USE_KINDS
+from graph_sitter.adapters.codebase_db_adapter import USE_KINDS, CodebaseNotFound, CodebaseStore
 
 #: Edge kinds followed by deps/rdeps: what one element needs from another.
 DEPENDENCY_KINDS = ("imports", "calls", "inherits", "implements", "decorates")
@@ -260,3 +261,29 @@ class CodebaseQueries:
                 continue
             history.append(tuple(row))
         return history
+
+
+@contextlib.contextmanager
+def open_queries(settings: Any, ref: str | None = None) -> Iterator[CodebaseQueries]:
+    """Queries over one analysed codebase: `ref` is its name or analysed path; by default the codebase analysed
+    at the current directory, else the only one there is."""
+    import os
+
+    from graph_sitter.adapters.setup import ensure_ready
+
+    conn = ensure_ready(settings).connect("codebase_db", autocommit=True)
+    try:
+        store = CodebaseStore(conn)
+        if ref is not None:
+            codebase = store.get_codebase(ref)
+        else:
+            codebase = store.find_codebase(os.getcwd())
+            if codebase is None:
+                names = [r[0] for r in conn.execute("SELECT name FROM codebases WHERE deleted_at IS NULL ORDER BY name")]
+                if len(names) != 1:
+                    raise CodebaseNotFound(
+                        "name the codebase with --codebase (analysed: " + (", ".join(names) or "none") + ")")
+                codebase = store.get_codebase(names[0])
+        yield CodebaseQueries(conn, codebase.id)
+    finally:
+        conn.close()

@@ -62,6 +62,7 @@ class AnalysisResult:
     findings: dict[str, Any] = field(default_factory=dict, repr=False)
     plugin_failures: list[dict[str, str]] = field(default_factory=list)
     results: dict[str, FileResult] = field(default_factory=dict, repr=False)
+    settings: Settings | None = field(default=None, repr=False)
 
     def as_json(self) -> dict[str, Any]:
         """The one JSON object `gsdb analyze --json` prints."""
@@ -171,7 +172,7 @@ def analyze(path: str | os.PathLike[str], options: AnalyzeOptions | None = None,
             call_safely("analysis_started", run=run)
             timer.lap("setup")
             try:
-                result = _run(store, run, root, options, previous, jobs, timer)
+                result = _run(store, run, root, options, previous, jobs, timer, settings)
             except BaseException as exc:
                 store.fail_run(run, f"{type(exc).__name__}: {exc}")
                 call_safely("analysis_failed", run=run, error=exc)
@@ -184,7 +185,7 @@ def analyze(path: str | os.PathLike[str], options: AnalyzeOptions | None = None,
 
 
 def _run(store: Any, run: Any, root: Path, options: AnalyzeOptions, previous: dict[str, Any], jobs: int,
-         timer: _Timer) -> AnalysisResult:
+         timer: _Timer, settings: Settings) -> AnalysisResult:
     from graph_sitter.adapters.codebase_db_adapter import StorePlan
     from graph_sitter.adapters.codebase_db_queries import CodebaseQueries
     from graph_sitter.codebase.insights import codebase_metrics
@@ -279,8 +280,10 @@ def _run(store: Any, run: Any, root: Path, options: AnalyzeOptions, previous: di
         elements=totals["elements"], relationships=totals["relationships"], calls=totals["calls"],
         skipped=[{"path": s.path, "reason": s.reason} for s in walked.skipped]
         + [{"path": r.path, "reason": r.skipped_reason} for r in fresh.values() if r.skipped_reason and r.path not in skipped_now],
-        metrics=dict(metrics), findings=findings, results=files,
+        metrics=dict(metrics), findings=findings, results=files, settings=settings,
     )
+    timer.total()
+    result.seconds = dict(timer.seconds)
     extra, failures = call_safely("extra_metrics", run=run, codebase=result)
     for named in extra:
         if isinstance(named, dict):
@@ -289,8 +292,7 @@ def _run(store: Any, run: Any, root: Path, options: AnalyzeOptions, previous: di
     result.plugin_failures = [{"plugin": name, "error": f"{type(exc).__name__}: {exc}"}
                               for name, exc in failures + finished_failures]
     timer.lap("plugins")
-    timer.total()
-    result.seconds = dict(timer.seconds)
+    result.seconds["plugins"] = timer.seconds["plugins"]
     return result
 
 

@@ -1,0 +1,1 @@
+"""The default plugins: each feeds one database from the analysis hooks."""
