@@ -40,9 +40,8 @@ _FILE_COLUMNS = (
     "codebase_id", "file_path", "file_type", "language", "content_hash", "file_size_bytes", "total_lines",
     "code_lines", "comment_lines", "blank_lines", "parse_error_count", "functions_count", "classes_count",
     "cyclomatic_complexity", "maintainability_index", "skipped_reason", "last_run_id", "mtime_ns", "summary",
+    "call_references",
 )
-#: Kinds of edge that make an element "used" for dead-code purposes.
-USE_KINDS = ("calls", "imports", "inherits", "implements", "decorates", "references")
 
 
 class CodebaseNotFound(GraphSitterError):
@@ -127,21 +126,45 @@ _SLIM = tuple(i for i, f in enumerate(fields(Element)) if f.name in ("signature"
 _FILE_STATE = tuple(f.name for f in fields(FileResult) if f.name not in ("elements", "references"))
 
 
-def _summary_blob(result: FileResult) -> bytes:
-    """The file's result without docstrings and signatures (all re-resolution needs), pickled as plain rows."""
+#: Bumped whenever the summary layout or the extractor's output changes: older summaries are then ignored and
+#: their files re-parsed.
+SUMMARY_VERSION = 1
+
+
+def _pack(payload: Any) -> bytes:
+    return zlib.compress(pickle.dumps((SUMMARY_VERSION, payload), protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+
+def _unpack(blob: bytes) -> Any:
+    """The payload of a blob, or None when it is from another version or unreadable."""
+    try:
+        version, payload = pickle.loads(zlib.decompress(blob))
+    except Exception:  # any damage or older layout: the caller re-parses the file
+        return None
+    return payload if version == SUMMARY_VERSION else None
+
+
+def summary_blobs(result: FileResult) -> tuple[bytes, bytes]:
+    """The file's result without docstrings and signatures (all re-resolution needs), as plain rows in two
+    blobs: everything but the calls, and the calls."""
     first, last = _SLIM[0], _SLIM[-1] + 1
     blank = (None,) * (last - first)
     elements = [(row[:first] + blank + row[last:]) for row in map(_ELEMENT_ROW, result.elements)]
-    references = list(map(_REFERENCE_ROW, result.references))
+    rows = list(map(_REFERENCE_ROW, result.references))
     state = tuple(getattr(result, name) for name in _FILE_STATE)
-    return zlib.compress(pickle.dumps((state, elements, references), protocol=pickle.HIGHEST_PROTOCOL), 1)
+    return _pack((state, elements, [r for r in rows if r[0] != "call"])), _pack([r for r in rows if r[0] == "call"])
 
 
-def _summary_result(blob: bytes) -> FileResult:
-    state, elements, references = pickle.loads(zlib.decompress(blob))
+def summary_result(summary: bytes, calls: bytes | None = None) -> FileResult | None:
+    """The FileResult stored by summary_blobs (calls included when given), or None when unusable."""
+    payload = _unpack(summary)
+    call_rows = [] if calls is None else _unpack(calls)
+    if payload is None or call_rows is None:
+        return None
+    state, elements, references = payload
     result = FileResult(**dict(zip(_FILE_STATE, state)))
     result.elements = [Element(*row) for row in elements]
-    result.references = [Reference(*row) for row in references]
+    result.references = [Reference(*row) for row in references] + [Reference(*row) for row in call_rows]
     return result
 
 
@@ -311,20 +334,26 @@ class CodebaseStore:
         self.conn.commit()
         return {r[0]: FileState(r[1], r[2], r[3], r[4]) for r in rows}
 
-    def load_summaries(self, codebase_id: uuid.UUID, paths: Iterable[str]) -> dict[str, FileResult]:
-        """The stored extraction results of unchanged files, for re-resolving edges."""
+    def load_summaries(self, codebase_id: uuid.UUID, paths: Iterable[str], with_calls: bool = False
+                       ) -> dict[str, FileResult]:
+        """Stored extraction results of files (their calls too when asked); unreadable ones are left out."""
         wanted = list(paths)
         if not wanted:
             return {}
         out: dict[str, FileResult] = {}
+        columns = "summary, call_references" if with_calls else "summary, NULL::bytea"
         with self.conn.cursor(binary=True) as cur:
             cur.execute(
-                "SELECT file_path, summary FROM file_analysis WHERE codebase_id = %s AND file_path = ANY(%s)"
+                f"SELECT file_path, {columns} FROM file_analysis WHERE codebase_id = %s AND file_path = ANY(%s)"
                 " AND summary IS NOT NULL",
                 (codebase_id, wanted),
             )
-            for path, blob in cur:
-                out[path] = _summary_result(blob)
+            for path, summary, calls in cur:
+                if with_calls and calls is None:
+                    continue
+                result = summary_result(summary, calls)
+                if result is not None:
+                    out[path] = result
         self.conn.commit()
         return out
 
@@ -491,7 +520,7 @@ class CodebaseStore:
                     r.parse_error_count,
                     len(functions), classes, sum(e.cyclomatic_complexity or 0 for e in functions),
                     None if mi is None else round(max(0.0, min(100.0, mi)), 2), r.skipped_reason, run.id,
-                    plan.mtimes.get(r.path), None if r.skipped_reason else _summary_blob(r),
+                    plan.mtimes.get(r.path), *((None, None) if r.skipped_reason else summary_blobs(r)),
                 ))
 
     def _ensure_externals(self, codebase_id: uuid.UUID, edges: Sequence[Any]) -> dict[tuple[str, str], str]:

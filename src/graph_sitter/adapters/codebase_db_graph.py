@@ -51,11 +51,22 @@ _ELEMENTS_SQL = (
     " FROM code_elements WHERE codebase_id = %s"
     " ORDER BY file_path, parent_id IS NOT NULL, start_byte, end_byte DESC, id"
 )
-# Site order: the order the resolver wrote them in is not kept, (file, line) is the natural reading order.
 _RELATIONSHIPS_SQL = (
     "SELECT kind, source_id::text, target_id::text, target_name, external_dependency_id::text, resolved, line"
-    " FROM relationships WHERE codebase_id = %s AND kind <> 'contains'"
-    " ORDER BY file_path, line, kind, target_name"
+    " FROM relationships WHERE codebase_id = %s AND kind NOT IN ('contains', 'imports')"
+)
+# Imports in the order they were written: the writer's row ids grow within a run and a file's edges are always
+# written by one run, so (file, id) is the resolver's order. Several imports on one line pair up with the import
+# elements in that order when their names do not tell.
+_IMPORTS_SQL = (
+    "SELECT kind, source_id::text, target_id::text, target_name, external_dependency_id::text, resolved, line"
+    " FROM relationships WHERE codebase_id = %s AND kind = 'imports' ORDER BY file_path, id"
+)
+# Elements sharing one range (the names of `from m import a, b` all span the statement) keep the extraction
+# order, which is the order of their `contains` edges (written in element order, ids growing within a run).
+_CONTAINS_ORDER_SQL = (
+    "SELECT target_id::text FROM relationships WHERE codebase_id = %s AND kind = 'contains'"
+    " AND target_id = ANY(%s::uuid[]) ORDER BY file_path, id"
 )
 _EXTERNALS_SQL = "SELECT id::text, ecosystem, name FROM external_dependencies WHERE codebase_id = %s"
 
@@ -90,6 +101,26 @@ def _find_codebase(conn: psycopg.Connection[Any], ref: str | uuid.UUID) -> Codeb
     return Codebase(*row)
 
 
+def _order_ties(cur: psycopg.Cursor[Any], codebase_id: uuid.UUID, elements: list[tuple[Any, ...]]) -> None:
+    """Put runs of elements with the same file and range back in extraction order, in place."""
+    groups: list[tuple[int, int]] = []
+    start = 0
+    for i in range(1, len(elements) + 1):
+        if i < len(elements):
+            a, b = elements[i - 1], elements[i]
+            if a[5] == b[5] and a[10] == b[10] and a[11] == b[11] and (a[14] is None) == (b[14] is None):
+                continue
+        if i - start > 1:
+            groups.append((start, i))
+        start = i
+    if not groups:
+        return
+    tied = [elements[k][0] for a, b in groups for k in range(a, b)]
+    rank = {row[0]: n for n, row in enumerate(cur.execute(_CONTAINS_ORDER_SQL, (codebase_id, tied)))}
+    for a, b in groups:
+        elements[a:b] = sorted(elements[a:b], key=lambda row: (rank.get(row[0], len(rank)), row[0]))
+
+
 def load_codebase(conn: psycopg.Connection[Any], ref: str | uuid.UUID) -> StoredCodebase:
     """Files, elements, non-`contains` relationships and external packages of a codebase (name, path or id)."""
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
@@ -105,6 +136,8 @@ def load_codebase(conn: psycopg.Connection[Any], ref: str | uuid.UUID) -> Stored
         with conn.cursor() as cur:
             files = cur.execute(_FILES_SQL, (cid,)).fetchall()
             elements = cur.execute(_ELEMENTS_SQL, (cid,)).fetchall()
-            relationships = cur.execute(_RELATIONSHIPS_SQL, (cid,)).fetchall()
+            _order_ties(cur, cid, elements)
+            relationships = cur.execute(_IMPORTS_SQL, (cid,)).fetchall()
+            relationships += cur.execute(_RELATIONSHIPS_SQL, (cid,)).fetchall()
             externals = {row[0]: (row[1], row[2]) for row in cur.execute(_EXTERNALS_SQL, (cid,))}
     return StoredCodebase(codebase, files, elements, relationships, externals, status)

@@ -9,7 +9,7 @@ from typing import Any, Iterator, Literal
 
 import psycopg
 
-from graph_sitter.adapters.codebase_db_adapter import USE_KINDS, CodebaseNotFound, CodebaseStore
+from graph_sitter.adapters.codebase_db_adapter import CodebaseNotFound, CodebaseStore
 
 #: Edge kinds followed by deps/rdeps: what one element needs from another.
 DEPENDENCY_KINDS = ("imports", "calls", "inherits", "implements", "decorates")
@@ -155,8 +155,8 @@ class CodebaseQueries:
         rows = self.conn.execute(
             f"""
             WITH used AS (
-                SELECT DISTINCT target_id AS id FROM relationships
-                 WHERE codebase_id = %(c)s AND target_id IS NOT NULL AND kind = ANY(%(use)s)
+                SELECT target_id AS id FROM relationships
+                 WHERE codebase_id = %(c)s AND target_id IS NOT NULL AND kind <> 'contains'
             ), shared_method_names AS (
                 SELECT name FROM code_elements WHERE codebase_id = %(c)s AND kind = 'method'
                  GROUP BY name HAVING count(*) > 1
@@ -174,7 +174,7 @@ class CodebaseQueries:
              ORDER BY e.file_path, e.start_line
              {'LIMIT %(limit)s' if limit else ''}
             """,
-            {"c": self.codebase_id, "use": list(USE_KINDS), "entry": list(ENTRY_POINT_NAMES),
+            {"c": self.codebase_id, "entry": list(ENTRY_POINT_NAMES),
              "plain": list(PLAIN_DECORATORS), "public": include_public_api, "limit": limit},
         ).fetchall()
         return [ElementRef(*r) for r in rows]

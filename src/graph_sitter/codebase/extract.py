@@ -358,7 +358,6 @@ def _calls(
     source_index.append(0)  # owner -1 (no enclosing definition) is the module
     support = compiled.support
     call_name = support.call_name
-    simple_kinds = compiled.simple_callee_kinds
     entries: list[tuple[int, str, int]] = []
     append = entries.append
     simple = _SIMPLE_CALLEE.fullmatch
@@ -366,7 +365,7 @@ def _calls(
         start = node.start_byte
         end = node.end_byte
         # Most callees are a name or a plain dotted path: their text is the name.
-        if node.kind_id in simple_kinds and end - start <= 120 and simple(data, start, end):
+        if end - start <= 120 and simple(data, start, end):
             name = data[start:end].decode("utf-8", "replace")
         else:
             try:
@@ -433,6 +432,8 @@ def _function_metrics(
     """Set the metrics of every function element; return the file's decision count."""
     get = captures.get
     measured = [(node.start_byte, node.end_byte, node) for node in get("function", ())]
+    for capture in support.boundary_captures:
+        measured.extend((node.start_byte, node.end_byte, node) for node in get(capture, ()))
     trimmed = get("function.trim")
     if trimmed:
         function_end = support.function_end

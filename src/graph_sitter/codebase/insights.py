@@ -14,11 +14,16 @@ HOTSPOT_COMPLEXITY = 10
 COMPLEXITY_BUCKETS = (1, 5, 10, 20, 50)
 
 
-def codebase_metrics(queries: Any, totals: Mapping[str, Any], hotspot_limit: int = 20) -> dict[str, Any]:
-    """Numeric metrics plus the findings (hotspots, import cycles) later runs are compared with."""
+def codebase_metrics(queries: Any, totals: Mapping[str, Any], hotspot_limit: int = 20,
+                     known_cycles: list[list[str]] | None = None) -> dict[str, Any]:
+    """Numeric metrics plus the findings (hotspots, import cycles) later runs are compared with.
+
+    `known_cycles`, when given, are the previous run's cycles, still valid because no import between
+    modules that could lie on a cycle changed.
+    """
     stats = queries.complexity_stats(COMPLEXITY_BUCKETS, HOTSPOT_COMPLEXITY)
     hotspots = queries.hotspots(limit=hotspot_limit, min_complexity=HOTSPOT_COMPLEXITY)
-    cycles = queries.import_cycles()
+    cycles = known_cycles if known_cycles is not None else queries.import_cycles()
     dead = queries.dead_code_count()
     elements = totals["elements"]
     calls = totals["calls"]

@@ -115,7 +115,7 @@ def line_counts(data: bytes, comment_spans: Sequence[Span], doc_spans: Sequence[
         lines.pop()
     total = len(lines)
     # 1 = code for now; rows found to hold only comments are turned to 0 below.
-    flags = [1 if line.strip() else 0 for line in lines]
+    flags = [0 if not line or line.isspace() else 1 for line in lines]
     nonblank = sum(flags)
     comment = 0
     for start_row, start_col, end_row, end_col in (*comment_spans, *doc_spans):

@@ -136,6 +136,23 @@ def _changed(walked: WalkResult, previous: dict[str, Any], full: bool) -> tuple[
     return todo, unchanged
 
 
+def _import_rows(result: FileResult | None) -> set[tuple[Any, ...]]:
+    if result is None:
+        return set()
+    return {(r.module, r.imported_name, r.level) for r in result.references if r.kind == "import"}
+
+
+def _imports_may_close_cycles(resolver: Any, changed: list[str], deleted: list[str],
+                              old: dict[str, FileResult], fresh: dict[str, FileResult]) -> bool:
+    """Whether this change can add or remove an import cycle.
+
+    A cycle through a file needs an import into it and one out of it; a file whose imports did not change,
+    or that nothing imports, keeps every cycle as it was.
+    """
+    moved = [p for p in changed if _import_rows(old.get(p)) != _import_rows(fresh.get(p))] + deleted
+    return any(resolver.dependents([p]) - {p} for p in moved) or bool(deleted)
+
+
 def analyze(path: str | os.PathLike[str], options: AnalyzeOptions | None = None,
             settings: Settings | None = None) -> AnalysisResult:
     """Analyse the repository at `path` into codebase_db (and, through the plugins, the other databases)."""
@@ -200,6 +217,15 @@ def _run(store: Any, run: Any, root: Path, options: AnalyzeOptions, previous: di
     current = {f.path for f in walked.files}
     skipped_now = {s.path: s for s in walked.skipped}
     deleted = sorted(p for p in previous if p not in current and p not in skipped_now)
+    summaries: dict[str, FileResult] = {}
+    forced: set[str] = set()
+    if not full and (todo or deleted):
+        # Unchanged files stand in for themselves through their stored summaries; one that cannot be read
+        # (damaged, or written by another version) is simply parsed again.
+        summaries = store.load_summaries(run.codebase_id, [p for p in current if p in previous])
+        forced = {p for p in unchanged if p not in summaries}
+        todo += sorted(forced)
+        unchanged = {p: m for p, m in unchanged.items() if p in summaries}
     timer.lap("diff")
 
     fresh: dict[str, FileResult] = {}
@@ -208,8 +234,8 @@ def _run(store: Any, run: Any, root: Path, options: AnalyzeOptions, previous: di
     batch: list[FileResult] = []
     for r in extract_files(root, todo, ExtractOptions(max_file_size=options.max_file_size), jobs, options.progress):
         state = previous.get(r.path)
-        if not full and state is not None and r.content_hash is not None and state.content_hash == r.content_hash \
-                and state.skipped_reason is None and r.skipped_reason is None:
+        if not full and r.path not in forced and state is not None and r.content_hash is not None \
+                and state.content_hash == r.content_hash and state.skipped_reason is None and r.skipped_reason is None:
             touched[r.path] = mtimes[r.path]  # same bytes, new mtime: nothing to rewrite
         else:
             fresh[r.path] = r
@@ -230,22 +256,30 @@ def _run(store: Any, run: Any, root: Path, options: AnalyzeOptions, previous: di
     analysed_paths = [p for p in current if p in fresh or p in touched or p in unchanged]
     plan = StorePlan(analysed=list(fresh.values()), deleted=deleted, touched=touched, mtimes=mtimes, files=dict(fresh),
                      replace_all=full)
+    cycles_may_change = True
     if full:
         files = {p: r for p, r in plan.files.items() if r.skipped_reason is None}
         plan.edges = Resolver(files).resolve()
         plan.edge_sites = set(files)
     elif changed or deleted:
-        stable = [p for p in analysed_paths if p not in fresh]
-        files = dict(store.load_summaries(run.codebase_id, stable))
+        files = {p: summaries[p] for p in analysed_paths if p not in fresh and p in summaries}
         files.update({p: fresh[p] for p in changed})
         resolver = Resolver(files)
-        old = store.load_summaries(run.codebase_id, [p for p in changed if p in previous])
+        old = {p: summaries[p] for p in changed if p in summaries}
         # A changed file whose interface is unchanged cannot change other files' edges.
         spread = [p for p in changed if p not in old or interface_key(old[p]) != interface_key(fresh[p])] + deleted
         sites = (resolver.dependents(spread) | set(changed)) & set(files)
+        # Unchanged sites need their calls back, which the interface summaries left out.
+        with_calls = store.load_summaries(run.codebase_id, sorted(sites - set(changed)), with_calls=True)
+        if len(with_calls) < len(sites - set(changed)):
+            raise AnalysisError("stored summaries are incomplete; run `gsdb analyze --full`")
+        if with_calls:
+            files.update(with_calls)
+            resolver = Resolver(files)
         plan.edges = resolver.resolve(sorted(sites))
         plan.edge_sites = sites
         plan.files = files
+        cycles_may_change = _imports_may_close_cycles(resolver, changed, deleted, old, fresh)
     else:
         files = {}
     timer.lap("resolve")
@@ -264,7 +298,8 @@ def _run(store: Any, run: Any, root: Path, options: AnalyzeOptions, previous: di
         totals = store.codebase_totals(run.codebase_id)
         previous_findings = store.previous_findings(run.codebase_id, run.id)
         if plan.analysed or plan.deleted or previous_findings is None or "metrics" not in previous_findings:
-            findings = codebase_metrics(CodebaseQueries(store.conn, run.codebase_id), totals)
+            known = None if cycles_may_change or previous_findings is None else previous_findings.get("import_cycles")
+            findings = codebase_metrics(CodebaseQueries(store.conn, run.codebase_id), totals, known_cycles=known)
         else:  # nothing changed: the codebase measures as it did
             findings = {k: v for k, v in previous_findings.items() if k != "changes"}
         timer.lap("measure")

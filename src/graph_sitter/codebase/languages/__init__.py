@@ -45,7 +45,6 @@ class CompiledLanguage:
     language: Any
     parser: Any
     query: Any
-    simple_callee_kinds: frozenset[int]
 
 
 def register_language(support: LanguageSupport) -> None:
@@ -106,9 +105,6 @@ def compiled_language(support: LanguageSupport, path: str = "") -> CompiledLangu
             language=language,
             parser=tree_sitter.Parser(language),
             query=tree_sitter.Query(language, support.full_query()),
-            simple_callee_kinds=frozenset(
-                language.id_for_node_kind(kind, True) for kind in support.simple_callee_types
-            ),
         )
         _COMPILED[key] = compiled
     return compiled

@@ -44,11 +44,6 @@ from graph_sitter.codebase.languages.syntax import (
 QUERY = """
 (function_declaration) @def.function
 (method_declaration) @def.method
-(source_file (type_declaration (type_spec) @def.type))
-(source_file (type_declaration (type_alias) @def.type))
-(source_file (const_declaration (const_spec (identifier) @def.constant)))
-(source_file (var_declaration (var_spec (identifier) @def.variable)))
-(source_file (var_declaration (var_spec_list (var_spec (identifier) @def.variable))))
 (import_spec) @import
 (call_expression function: (_) @call)
 (if_statement alternative: (if_statement) @nest.skip)
@@ -233,6 +228,35 @@ def describe(node: Node, capture: str, ctx: DefinitionContext) -> Definition | N
     return None
 
 
+def _spec_names(spec: Node, capture: str):
+    # Names are the spec's direct identifier children (the grammar does not field them all).
+    for child in spec.named_children:
+        if child.type == "identifier":
+            yield capture, child
+
+
+def top_level(root: Node, src: bytes):
+    """Package-level types, constants and variables."""
+    for declaration in root.named_children:
+        kind = declaration.type
+        if kind == "type_declaration":
+            for spec in declaration.named_children:
+                if spec.type in ("type_spec", "type_alias"):
+                    yield "def.type", spec
+        elif kind == "const_declaration":
+            for spec in declaration.named_children:
+                if spec.type == "const_spec":
+                    yield from _spec_names(spec, "def.constant")
+        elif kind == "var_declaration":
+            for spec in declaration.named_children:
+                if spec.type == "var_spec":
+                    yield from _spec_names(spec, "def.variable")
+                elif spec.type == "var_spec_list":
+                    for inner in spec.named_children:
+                        if inner.type == "var_spec":
+                            yield from _spec_names(inner, "def.variable")
+
+
 def imports(node: Node, src: bytes) -> list[ImportSpec]:
     """One ``import_spec``: path, optional package name, ``.`` or ``_``."""
     path_node = node.child_by_field_name("path")
@@ -271,6 +295,6 @@ SUPPORTS = (
         function_types=FUNCTION_TYPES,
         nesting_types=NESTING_TYPES,
         comment_types=("comment",),
-        simple_callee_types=frozenset({"identifier", "selector_expression"}),
+        top_level=top_level,
     ),
 )

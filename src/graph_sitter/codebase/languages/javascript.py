@@ -59,10 +59,6 @@ DEFINITION_QUERY = f"""
 (method_definition) @def.method
 (variable_declarator name: (identifier) value: {FUNCTION_VALUES}) @def.function
 (variable_declarator name: (identifier) value: (class)) @def.class
-(program (lexical_declaration (variable_declarator name: (identifier)) @def.variable))
-(program (variable_declaration (variable_declarator name: (identifier)) @def.variable))
-(program (export_statement declaration: (lexical_declaration (variable_declarator name: (identifier)) @def.variable)))
-(program (export_statement declaration: (variable_declaration (variable_declarator name: (identifier)) @def.variable)))
 (import_statement) @import
 (export_statement source: (_)) @import
 ((call_expression function: (identifier) @_require arguments: (arguments . (string))) @import
@@ -554,6 +550,23 @@ def call_name(node: Node, src: bytes) -> str | None:
     return None if name == "?" else name
 
 
+def top_level(root: Node, src: bytes):
+    """Module-level (and exported) ``const``/``let``/``var`` declarators as ``def.variable``."""
+    for statement in root.named_children:
+        declaration = statement
+        if statement.type == "export_statement":
+            declaration = statement.child_by_field_name("declaration")
+            if declaration is None:
+                continue
+        if declaration.type not in ("lexical_declaration", "variable_declaration"):
+            continue
+        for declarator in declaration.named_children:
+            if declarator.type == "variable_declarator":
+                name = declarator.child_by_field_name("name")
+                if name is not None and name.type == "identifier":
+                    yield "def.variable", declarator
+
+
 def exported_names(node: Node, src: bytes) -> list[str]:
     """Local names listed in ``export { a, b as c }``."""
     names = []
@@ -593,10 +606,10 @@ SUPPORTS = (
         function_types=FUNCTION_TYPES,
         nesting_types=NESTING_TYPES,
         comment_types=("comment",),
-        simple_callee_types=frozenset({"identifier", "member_expression"}),
         check_decision=check_decision,
         function_end=function_end,
         lost_decisions=lost_decisions,
+        top_level=top_level,
         exported_names=exported_names,
     ),
 )

@@ -32,7 +32,6 @@ from graph_sitter.codebase.languages.support import (
 )
 from graph_sitter.codebase.languages.syntax import (
     first_named,
-    first_child,
     CalleeGrammar,
     callee_name,
     clean_docstring,
@@ -60,7 +59,6 @@ QUERY = """
 """
 
 DECISION_TYPES = ("if", "elif", "for", "while", "except", "finally", "and", "or", "case")
-FUNCTION_TYPES = ("function_definition",)
 NESTING_TYPES = (
     "if_statement", "for_statement", "while_statement", "try_statement", "with_statement",
     "match_statement",
@@ -163,38 +161,42 @@ def _splat_name(node: Node, src: bytes) -> str:
     return node_text(node, src)
 
 
-def _starts_with_async(node: Node) -> bool:
-    first = first_child(node)
-    return first is not None and first.type == "async"
-
-
 def _describe_function(node: Node, ctx: DefinitionContext) -> Definition | None:
     src = ctx.src
     name_node = node.child_by_field_name("name")
     if name_node is None:
         return None
-    name = node_text(name_node, src)
+    name = src[name_node.start_byte:name_node.end_byte].decode("utf-8", "replace")
     body = node.child_by_field_name("body")
-    decorators, decorator_refs = _decorators(node, src)
-    bare = {d.split("(", 1)[0] for d in decorators}
+    parent = node.parent
+    if parent is not None and parent.type == "decorated_definition":
+        decorators, decorator_refs = _decorators(node, src)
+        bare = {d.split("(", 1)[0] for d in decorators}
+        references = [("decorate", n, line) for n, line in decorator_refs]
+    else:
+        decorators, bare, references = [], set(), []
     returns = node.child_by_field_name("return_type")
     is_method = ctx.enclosing_kind == "class"
+    public = visibility(name)
+    start = node.start_byte
     return Definition(
-        kind="method" if is_method else "function",
-        name=name,
-        node=node,
-        function=node,
-        signature=header(src, node.start_byte, body.start_byte if body is not None else node.end_byte, ":"),
-        docstring=_docstring(body, src),
-        visibility=visibility(name),
-        is_async=_starts_with_async(node),
-        is_static=is_method and not bare.isdisjoint(_STATIC_DECORATORS),
-        is_abstract=not bare.isdisjoint(_ABSTRACT_DECORATORS),
-        is_exported=ctx.enclosing_kind == "module" and visibility(name) == "public",
-        decorators=tuple(decorators),
-        parameters=_parameters(node.child_by_field_name("parameters"), src),
-        return_type=collapse(node_text(returns, src)) if returns is not None else None,
-        references=[("decorate", n, line) for n, line in decorator_refs],
+        "method" if is_method else "function",
+        name,
+        node,
+        node,
+        None,
+        False,
+        header(src, start, body.start_byte if body is not None else node.end_byte, ":"),
+        _docstring(body, src),
+        public,
+        src.startswith(b"async", start),
+        is_method and not bare.isdisjoint(_STATIC_DECORATORS),
+        bool(bare) and not bare.isdisjoint(_ABSTRACT_DECORATORS),
+        ctx.enclosing_kind == "module" and public == "public",
+        tuple(decorators),
+        _parameters(node.child_by_field_name("parameters"), src),
+        collapse(src[returns.start_byte:returns.end_byte].decode("utf-8", "replace")) if returns is not None else None,
+        references,
     )
 
 
@@ -408,10 +410,9 @@ SUPPORTS = (
         imports=imports,
         call_name=call_name,
         decision_types=DECISION_TYPES,
-        function_types=FUNCTION_TYPES,
+        boundary_captures=("def.function",),
         nesting_types=NESTING_TYPES,
         comment_types=("comment",),
-        simple_callee_types=frozenset({"identifier", "attribute"}),
         top_level=top_level,
         exported_names=exported_names,
         export_list_overrides=True,

@@ -371,7 +371,6 @@ SUPPORTS = (
         function_types=FUNCTION_TYPES,
         nesting_types=NESTING_TYPES,
         comment_types=COMMENT_TYPES,
-        simple_callee_types=frozenset({"identifier", "scoped_identifier", "field_expression"}),
         check_decision=check_decision,
     ),
 )

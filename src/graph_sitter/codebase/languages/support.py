@@ -26,7 +26,14 @@ Capture names understood by the extractor
 
 The extractor adds, from the node-type lists: ``@decision`` for ``decision_types`` (anonymous
 tokens), ``@function`` for ``function_types`` (complexity boundaries, anonymous functions
-included), ``@nest`` for ``nesting_types`` and ``@comment`` for ``comment_types``.
+included), ``@nest`` for ``nesting_types`` and ``@comment`` for ``comment_types``. A
+``top_level`` rule may add captures found by walking the root's statements in Python, and
+``boundary_captures`` names definition captures that are complexity boundaries as well.
+
+Cost: one query visits every node in C, whatever its patterns; each capture costs a Python object,
+and a pattern rooted at the root node (``(module (...))``) stays in progress over the whole walk,
+so top-level rules belong in ``top_level``. Predicates (``#eq?``) are evaluated per candidate.
+A ``describe`` is called once per captured definition, the other rules once per captured node.
 """
 
 from __future__ import annotations
@@ -108,11 +115,12 @@ class LanguageSupport:
     call_name: Callable[[Node, bytes], str | None]
     decision_types: tuple[str, ...] = ()
     function_types: tuple[str, ...] = ()
+    # Capture names whose nodes are complexity boundaries too (saves capturing a node twice when
+    # every definition of a kind is a function, as Python's function_definition).
+    boundary_captures: tuple[str, ...] = ()
     nesting_types: tuple[str, ...] = ()
     comment_types: tuple[str, ...] = ("comment",)
     separator: str = "."
-    # Callee node types whose text, when it holds no space, bracket or "?", is the call's name.
-    simple_callee_types: frozenset[str] = frozenset()
     check_decision: Callable[[Node, bytes, str], bool] | None = None
     # For @function.trim captures: where lizard ends the function, when earlier than the node.
     function_end: Callable[[Node, bytes], int | None] | None = None

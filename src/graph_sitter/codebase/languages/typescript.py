@@ -49,10 +49,10 @@ SUPPORTS = (
         function_types=javascript.FUNCTION_TYPES,
         nesting_types=javascript.NESTING_TYPES,
         comment_types=("comment",),
-        simple_callee_types=frozenset({"identifier", "member_expression"}),
         check_decision=javascript.check_decision,
         function_end=javascript.function_end,
         lost_decisions=javascript.lost_decisions,
+        top_level=javascript.top_level,
         exported_names=javascript.exported_names,
     ),
 )

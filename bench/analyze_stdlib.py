@@ -1,0 +1,119 @@
+"""End-to-end `gsdb analyze` of the running interpreter's standard library into PostgreSQL, against its floors.
+
+One command: `python bench/analyze_stdlib.py` (uses a private GRAPH_SITTER_HOME and a copy of the stdlib).
+Prints one table: the raw single-core tree-sitter parse time of the same files (the floor), lizard's time,
+then a full run, a re-run with no change and a one-file change, each with wall time, ratio to the floor,
+ratio to the full run and peak RSS of the gsdb process tree. It exits 1 when a goal of the analysis issue is
+missed: full <= 10 s and <= 2x the floor, peak RSS <= 600 MB, no-change <= 15 %, one-file <= 20 % of full.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from parse_floor import parse_floor  # noqa: E402
+
+GSDB = str(Path(sys.executable).parent / "gsdb")
+
+
+def _copy_stdlib(target: Path) -> list[str]:
+    source = Path(sysconfig.get_paths()["stdlib"])
+    paths = []
+    for f in sorted(source.rglob("*.py")):
+        rel = f.relative_to(source)
+        if rel.parts[0] == "site-packages":
+            continue
+        dst = target / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(f, dst)
+        paths.append(rel.as_posix())
+    return paths
+
+
+def _run(env: dict[str, str], *args: str) -> tuple[float, float, dict]:
+    """Wall seconds, peak RSS in MB of the process tree, and the --json summary of one gsdb call."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    started = time.perf_counter()
+    proc = subprocess.run([GSDB, *args], env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"gsdb {' '.join(args)} failed: {proc.stderr.strip()[-300:]}")
+    peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    return wall, peak, json.loads(proc.stdout) if proc.stdout.strip().startswith("{") else {}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--keep", action="store_true", help="keep the temporary home and corpus")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="gsdb-bench-"))
+    corpus = work / "stdlib"
+    paths = _copy_stdlib(corpus)
+    env = dict(os.environ, GRAPH_SITTER_HOME=str(work / "home"))
+    env.pop("GRAPH_SITTER_DATABASE_URL", None)
+    env.pop("POSTGRES_HOST", None)
+    try:
+        subprocess.run([GSDB, "setup"], env=env, check=True, capture_output=True)
+        floor = parse_floor(str(corpus), paths, repeat=3)
+        lizard_s = None
+        try:
+            import lizard
+
+            started = time.perf_counter()
+            for p in paths:
+                lizard.analyze_file(str(corpus / p))
+            lizard_s = time.perf_counter() - started
+        except ImportError:
+            pass
+        full, full_rss, summary = _run(env, "analyze", str(corpus), "--full", "--json")
+        noop, noop_rss, _ = _run(env, "analyze", str(corpus), "--json")
+        victim = corpus / "bench_touched.py"
+        victim.write_text(f"def bench_changed_{int(time.time())}(x):\n    return x if x else -x\n")
+        one, one_rss, _ = _run(env, "analyze", str(corpus), "--json")
+        victim.unlink()
+        _run(env, "analyze", str(corpus), "--json")
+    finally:
+        subprocess.run([GSDB, "server", "stop"], env=env, capture_output=True)
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+    rows = [
+        ("raw tree-sitter parse (1 core)", floor.seconds, None, None),
+        ("lizard (1 core)", lizard_s, None, None),
+        ("gsdb analyze --full", full, full / floor.seconds, full_rss),
+        ("gsdb analyze, no change", noop, noop / floor.seconds, noop_rss),
+        ("gsdb analyze, one file changed", one, one / floor.seconds, one_rss),
+    ]
+    print(f"stdlib: {floor.files} files, {floor.lines:,} lines, {floor.bytes / 1e6:.1f} MB; {os.cpu_count()} cores")
+    print(f"{'':34}{'seconds':>9}{'x floor':>9}{'% full':>8}{'peak MB':>9}")
+    for name, seconds, ratio, rss in rows:
+        pct = f"{100 * seconds / full:7.0f}%" if seconds is not None and ratio is not None else f"{'':8}"
+        print(f"{name:34}{seconds if seconds is not None else float('nan'):9.2f}"
+              f"{ratio if ratio is not None else float('nan'):9.2f}{pct}{rss if rss is not None else float('nan'):9.0f}")
+    phases = summary.get("seconds", {})
+    print("full-run phases: " + ", ".join(f"{k} {v:.2f}s" for k, v in phases.items()))
+    goals = {
+        "full <= 10 s": full <= 10,
+        "full <= 2x floor": full <= 2 * floor.seconds,
+        "peak RSS <= 600 MB": max(full_rss, noop_rss, one_rss) <= 600,
+        "no-change <= 15% of full": noop <= 0.15 * full,
+        "one-file <= 20% of full": one <= 0.20 * full,
+    }
+    for goal, ok in goals.items():
+        print(f"{'met ' if ok else 'MISSED'}  {goal}")
+    return 0 if all(goals.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
