@@ -20,24 +20,26 @@ import time
 import warnings
 
 from graph_sitter.codebase.extract import extract_file
+from graph_sitter.codebase.languages import compiled_language, get_language
 from graph_sitter.codebase.walker import WalkOptions, walk_repository
 
 
-def ast_counts(source: bytes) -> tuple[int, int] | None:
-    """(functions + methods, classes) per ``ast``, or None when ``ast`` cannot parse the file."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return None
-    functions = classes = 0
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            functions += 1
-        elif isinstance(node, ast.ClassDef):
-            classes += 1
-    return functions, classes
+def first_error(source: bytes) -> str:
+    """Where tree-sitter's first small error node begins (recovery may wrap a whole file in one)."""
+    tree = compiled_language(get_language("python"), "x.py").parser.parse(source)
+    errors = []
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.is_error or node.is_missing:
+            errors.append(node)
+        stack.extend(child for child in node.children if child.has_error or child.is_missing)
+    small = [n for n in errors if n.end_point[0] - n.start_point[0] < 50] or errors
+    if not small:
+        return "no error node"
+    row = min(n.start_point[0] for n in small)
+    line = source.split(b"\n")[row].decode("utf-8", "replace").strip()
+    return f"line {row + 1} {line[:60]!r}"
 
 
 def main(argv: list[str]) -> int:
@@ -80,7 +82,10 @@ def main(argv: list[str]) -> int:
             if result.skipped_reason:
                 cause = f"skipped: {result.skipped_reason} {result.error or ''}".strip()
             elif result.parse_error_count:
-                cause = f"tree-sitter reports {result.parse_error_count} syntax error node(s): a construct the grammar cannot parse"
+                with open(os.path.join(root, path), "rb") as handle:
+                    where = first_error(handle.read())
+                cause = (f"tree-sitter reports {result.parse_error_count} syntax error node(s), first at {where}: "
+                         "a construct the grammar cannot parse")
             else:
                 cause = "no parse error: extraction rule gap"
             print(f"  {path}  ast={expected}  ours={ours}  {cause}")

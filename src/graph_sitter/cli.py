@@ -33,6 +33,14 @@ class _Group(click.Group):
             _fail(f"database error: {first}", 3)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # a bug: still one line, with the way to the traceback
+            import os
+
+            if os.environ.get("GRAPH_SITTER_DEBUG"):
+                raise
+            _fail(f"internal error: {type(exc).__name__}: {exc} (GRAPH_SITTER_DEBUG=1 shows the traceback)", 70)
 
 
 def _settings() -> Settings:

@@ -375,7 +375,7 @@ class Symbol:
     @property
     def dependencies(self) -> list["Symbol | ExternalModule"]:
         """What it uses: distinct resolved targets of its imports, calls, bases and decorators (nested code
-        included; targets inside itself left out), in line order."""
+        included; targets inside itself left out; `Foo()` counts as using class Foo), in line order."""
         cb = self.codebase
         inside = set(cb._subtree(self._g))
         seen: set = set()
@@ -384,10 +384,11 @@ class Symbol:
             if not r[_RESOLVED]:
                 continue
             if r[_TGT] >= 0:
-                if r[_TGT] in inside or r[_TGT] in seen:
+                target = cb._instantiated_class(r[_TGT], r[_NAME]) if r[_KIND] == "calls" else r[_TGT]
+                if target in inside or target in seen:
                     continue
-                seen.add(r[_TGT])
-                out.append(cb._symbol(r[_TGT]))
+                seen.add(target)
+                out.append(cb._symbol(target))
             elif r[_EXT] is not None and r[_EXT] not in seen:
                 seen.add(r[_EXT])
                 out.append(ExternalModule(cb, *r[_EXT]))
@@ -1121,11 +1122,12 @@ class Codebase:
         return [self._symbol(g) for g in range(len(self._elements))]
 
     def has_symbol(self, name: str) -> bool:
-        """Whether get_symbol(name) would find exactly one symbol."""
-        return self.get_symbol(name, optional=True) is not None
+        """Whether any definition has this qualified or simple name."""
+        return bool(self.get_symbols(name))
 
     def get_symbol(self, name: str, optional: bool = False) -> Symbol | None:
-        """A definition by qualified name, else by simple name (top-level symbols first, then any definition).
+        """A definition by qualified name, by the tail of one (`Class.method`), or by simple name (top-level
+        symbols first, then any definition); a module by its qualified name when nothing else matches.
 
         Raises SymbolNotFoundError when nothing matches and AmbiguousSymbolError (both KeyError and ValueError)
         when several do; with optional=True a miss returns None (ambiguity still raises).
@@ -1168,17 +1170,19 @@ class Codebase:
             return [g for g in gs if elements[g].kind in kinds
                     and (only_file is None or elements[g].file_path == only_file)]
 
+        # Modules come last, by qualified name only: graph-sitter users expect `get_symbol("foo")` to find the
+        # function foo, not the file foo.py.
         qualified = pick(by_qn.get(name, ()))
-        if len(qualified) > 1:  # a Java file's module and its class share a qualified name
-            qualified = [g for g in qualified if elements[g].kind != "module"] or qualified
-        stages = [qualified]
-        if not qualified and ("." in name or "::" in name):  # a qualified name's tail: `Invoice.render`
-            last = _last_segment(name)
-            stages.append(pick(g for g in by_name.get(last, ())
-                               if elements[g].qualified_name.endswith(("." + name, "::" + name, "/" + name))))
-        simple = pick(by_name.get(name, ()))
+        modules = [g for g in qualified if elements[g].kind == "module"]
+        stages = [[g for g in qualified if elements[g].kind != "module"]]
+        if "." in name or "::" in name:  # a qualified name's tail: `Invoice.render`
+            stages.append(pick(g for g in by_name.get(_last_segment(name), ())
+                               if elements[g].kind != "module"
+                               and elements[g].qualified_name.endswith(("." + name, "::" + name, "/" + name))))
+        simple = [g for g in pick(by_name.get(name, ())) if elements[g].kind != "module"]
         stages.append([g for g in simple if elements[g].parent == 0 and elements[g].kind in SYMBOL_KINDS])
         stages.append(simple)
+        stages.append(modules)
         for found in stages:
             if len(found) == 1:
                 return self._symbol(found[0])
@@ -1339,6 +1343,15 @@ class Codebase:
         if any(n is None for n in numbers) or len(set(numbers)) != len(numbers):
             return list(range(len(gs)))
         return numbers  # type: ignore[return-value]
+
+    def _instantiated_class(self, g: int, target_name: str) -> int:
+        """The class a constructor call instantiates (`Foo()` resolved to `Foo.__init__`), else g itself."""
+        e = self._elements[g]
+        if e.kind == "method" and _is_instantiation(target_name):
+            p = self._parent_g(g)
+            if p >= 0 and self._elements[p].kind in TYPE_KINDS and e.name in (*_CONSTRUCTOR_NAMES, self._elements[p].name):
+                return p
+        return g
 
     def _parent_g(self, g: int) -> int:
         e = self._elements[g]
