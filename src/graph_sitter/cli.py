@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 
 import click
 
-from graph_sitter.config import DATABASES, Settings, load_settings
+from graph_sitter.config import DATABASES, DEFAULT_MAX_FILE_SIZE, Settings, load_settings
 from graph_sitter.errors import GraphSitterError
 
 
@@ -67,13 +67,16 @@ def main() -> None:
 @click.option("--jobs", type=click.IntRange(1, 256), help="Worker processes for parsing (default: all cores).")
 @click.option("--include", multiple=True, help="Only files matching this glob (repeatable).")
 @click.option("--exclude", multiple=True, help="Leave out files or folders matching this glob (repeatable).")
+@click.option("--max-file-size", type=click.IntRange(1), default=DEFAULT_MAX_FILE_SIZE, show_default=True,
+              help="Skip (and record) files larger than this many bytes.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the run's summary.")
 def analyze(path: Path, name: str | None, full: bool, jobs: int | None, include: tuple[str, ...],
-            exclude: tuple[str, ...], as_json: bool) -> None:
+            exclude: tuple[str, ...], max_file_size: int, as_json: bool) -> None:
     """Analyse the repository at PATH into codebase_db (incrementally unless --full)."""
     from graph_sitter.codebase.pipeline import AnalyzeOptions, analyze as run_analysis
 
-    options = AnalyzeOptions(name=name, full=full, jobs=jobs, include=include, exclude=exclude)
+    options = AnalyzeOptions(name=name, full=full, jobs=jobs, include=include, exclude=exclude,
+                             max_file_size=max_file_size)
     if sys.stderr.isatty() and not as_json:
         from rich.progress import Progress
 
@@ -164,6 +167,21 @@ def export(ref: str, fmt: str, output: Path | None) -> None:
         export_graph(codebase, fmt, sys.stdout)  # type: ignore[arg-type]
     else:
         export_graph(codebase, fmt, output)  # type: ignore[arg-type]
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def plugins(as_json: bool) -> None:
+    """List the plugins (built-in and installed) and the hooks each implements."""
+    from graph_sitter.plugins import describe_plugins
+
+    described = describe_plugins()
+    if as_json:
+        _print_json(described)
+        return
+    for p in described:
+        origin = "built-in" if p["builtin"] else (p["distribution"] or "registered")
+        click.echo(f"{p['name']}\t{origin}\t{', '.join(p['hooks']) or '-'}")
 
 
 @main.command()

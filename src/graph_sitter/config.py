@@ -21,6 +21,9 @@ DATABASES: tuple[str, ...] = (
     "analytics_db",
 )
 
+#: Files larger than this are skipped (and recorded) by the analysis unless told otherwise.
+DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
+
 _PREFIX_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,20}$")
 _SSLMODES = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}
 

@@ -40,5 +40,10 @@ def register_languages() -> list[Any] | None:
 
 
 @hookspec
+def plugin_failed(run: Any, plugin: str, hook: str, error: BaseException) -> None:
+    """Another plugin raised in `hook` during `run`; its failure is recorded, the run's data is safe."""
+
+
+@hookspec
 def event_received(event: Any) -> None:
     """A verified, newly stored event arrived (webhooks, imports, or graph_sitter's own events)."""

@@ -17,7 +17,13 @@ hookimpl = pluggy.HookimplMarker("graph_sitter")
 log = logging.getLogger("graph_sitter.plugins")
 
 #: Modules registered by default, by their plugin name. Filled as the built-in writers land.
-DEFAULT_PLUGINS: tuple[str, ...] = ("graph_sitter.builtins.analytics",)
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "graph_sitter.builtins.analytics",
+    "graph_sitter.builtins.events",
+    "graph_sitter.builtins.learning",
+    "graph_sitter.builtins.projects",
+    "graph_sitter.builtins.tasks",
+)
 
 
 def _disabled() -> set[str]:
@@ -40,9 +46,6 @@ def build_plugin_manager() -> pluggy.PluginManager:
         plugin = pm.get_plugin(name)
         if plugin is not None:
             pm.unregister(plugin)
-    if os.environ.get("GRAPH_SITTER_TRACE_HOOKS"):
-        pm.trace.root.setwriter(lambda message: log.info("hook: %s", message.rstrip()))
-        pm.enable_tracing()
     return pm
 
 
@@ -66,7 +69,10 @@ def call_safely(hook_name: str, **kwargs: Any) -> tuple[list[Any], list[tuple[st
     hook = getattr(pm.hook, hook_name)
     results: list[Any] = []
     failures: list[tuple[str, BaseException]] = []
+    tracing = bool(os.environ.get("GRAPH_SITTER_TRACE_HOOKS"))
     for impl in reversed(hook.get_hookimpls()):
+        if tracing:
+            log.warning("hook %s -> %s", hook_name, impl.plugin_name)
         try:
             value = impl.function(**{arg: kwargs[arg] for arg in impl.argnames if arg in kwargs})
         except Exception as exc:  # a plugin's bug must not lose analysis data
@@ -76,3 +82,25 @@ def call_safely(hook_name: str, **kwargs: Any) -> tuple[list[Any], list[tuple[st
         if value is not None:
             results.append(value)
     return results, failures
+
+
+def describe_plugins() -> list[dict[str, Any]]:
+    """Each registered plugin with the hooks it implements, for `gsdb plugins`."""
+    pm = plugin_manager()
+    described = []
+    for name, plugin in sorted(pm.list_name_plugin(), key=lambda item: item[0]):
+        hooks = sorted(caller.name for caller in pm.get_hookcallers(plugin) or [])
+        dist = dict(pm.list_plugin_distinfo()).get(plugin)
+        described.append({
+            "name": name,
+            "hooks": hooks,
+            "builtin": name in {m.rsplit(".", 1)[-1] for m in DEFAULT_PLUGINS},
+            "distribution": None if dist is None else f"{dist.project_name} {dist.version}",
+        })
+    return described
+
+
+def reset_plugin_manager() -> None:
+    """Forget the process-wide manager, so the next use rebuilds it (after installing or disabling plugins)."""
+    global _manager
+    _manager = None

@@ -60,6 +60,7 @@ class AnalysisResult:
     seconds: dict[str, float] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     findings: dict[str, Any] = field(default_factory=dict, repr=False)
+    previous_findings: dict[str, Any] = field(default_factory=dict, repr=False)
     plugin_failures: list[dict[str, str]] = field(default_factory=list)
     results: dict[str, FileResult] = field(default_factory=dict, repr=False)
     settings: Settings | None = field(default=None, repr=False)
@@ -303,29 +304,38 @@ def _run(store: Any, run: Any, root: Path, options: AnalyzeOptions, previous: di
         else:  # nothing changed: the codebase measures as it did
             findings = {k: v for k, v in previous_findings.items() if k != "changes"}
         timer.lap("measure")
+        result = AnalysisResult(
+            run_id=run.id, codebase_id=run.codebase_id, codebase=run.codebase_name, root=str(root),
+            run_type=run.run_type,
+            files={"discovered": summary["files_discovered"], "analyzed": len(changed),
+                   "unchanged": len(unchanged) + len(touched), "deleted": len(deleted),
+                   "skipped": len(walked.skipped), "total": totals["files"]},
+            elements=totals["elements"], relationships=totals["relationships"], calls=totals["calls"],
+            skipped=[{"path": s.path, "reason": s.reason} for s in walked.skipped]
+            + [{"path": r.path, "reason": r.skipped_reason} for r in fresh.values()
+               if r.skipped_reason and r.path not in skipped_now],
+            metrics=dict(findings["metrics"]), findings=findings, results=files, settings=settings,
+            previous_findings=previous_findings or {},
+        )
+        # Plugins' extra metrics are stored with the run, so they are asked before it is completed.
+        extra, failures = call_safely("extra_metrics", run=run, codebase=result)
+        for named in extra:
+            if isinstance(named, dict):
+                result.metrics.update({str(k): v for k, v in named.items()})
+        findings = dict(findings, metrics=dict(result.metrics))
+        result.findings = findings
         summary["seconds"] = timer.seconds
         store.complete_run(run, summary, totals, findings)
     timer.lap("store")
-    metrics = findings["metrics"]
-    result = AnalysisResult(
-        run_id=run.id, codebase_id=run.codebase_id, codebase=run.codebase_name, root=str(root),
-        run_type=run.run_type,
-        files={"discovered": summary["files_discovered"], "analyzed": len(changed), "unchanged": len(unchanged) + len(touched),
-               "deleted": len(deleted), "skipped": len(walked.skipped), "total": totals["files"]},
-        elements=totals["elements"], relationships=totals["relationships"], calls=totals["calls"],
-        skipped=[{"path": s.path, "reason": s.reason} for s in walked.skipped]
-        + [{"path": r.path, "reason": r.skipped_reason} for r in fresh.values() if r.skipped_reason and r.path not in skipped_now],
-        metrics=dict(metrics), findings=findings, results=files, settings=settings,
-    )
     timer.total()
     result.seconds = dict(timer.seconds)
-    extra, failures = call_safely("extra_metrics", run=run, codebase=result)
-    for named in extra:
-        if isinstance(named, dict):
-            result.metrics.update({str(k): v for k, v in named.items()})
     _, finished_failures = call_safely("analysis_finished", run=run, result=result)
-    result.plugin_failures = [{"plugin": name, "error": f"{type(exc).__name__}: {exc}"}
-                              for name, exc in failures + finished_failures]
+    raised = [("extra_metrics", name, exc) for name, exc in failures]
+    raised += [("analysis_finished", name, exc) for name, exc in finished_failures]
+    for hook, name, exc in raised:
+        call_safely("plugin_failed", run=run, plugin=name, hook=hook, error=exc)
+    result.plugin_failures = [{"plugin": name, "hook": hook, "error": f"{type(exc).__name__}: {exc}"}
+                              for hook, name, exc in raised]
     timer.lap("plugins")
     result.seconds["plugins"] = timer.seconds["plugins"]
     return result

@@ -1,0 +1,1 @@
+"""Built-in plugin: analysis lifecycle events and findings go to events_db."""

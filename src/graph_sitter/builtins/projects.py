@@ -1,0 +1,1 @@
+"""Built-in plugin: the analysed repository, its project and its contributors go to projects_db."""

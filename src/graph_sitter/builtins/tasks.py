@@ -1,0 +1,1 @@
+"""Built-in plugin: actionable findings become deduplicated tasks in task_db."""
