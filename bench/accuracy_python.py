@@ -42,6 +42,23 @@ def first_error(source: bytes) -> str:
     return f"line {row + 1} {line[:60]!r}"
 
 
+def ast_counts(source: bytes) -> tuple[int, int] | None:
+    """(functions + methods, classes) per ``ast``, or None when ``ast`` cannot parse the file."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    functions = classes = 0
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            functions += 1
+        elif isinstance(node, ast.ClassDef):
+            classes += 1
+    return functions, classes
+
+
 def main(argv: list[str]) -> int:
     """Print the agreement table and the differing files."""
     root = argv[1] if len(argv) > 1 else sysconfig.get_paths()["stdlib"]

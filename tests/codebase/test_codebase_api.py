@@ -440,3 +440,57 @@ def test_from_db_source_is_none_once_the_file_changed(settings: Settings, cluste
     assert stored.get_function("rate").source is None  # the stored offsets no longer point at it
     assert stored.get_function("charge").source is not None
     assert stored.get_function("rate").start_line == 1  # the stored view is unchanged
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+_REDEFINED = {
+    "pkg/__init__.py": "",
+    "pkg/a.py": "def one():\n    return 1\n\n\ndef two():\n    return 2\n",
+    "pkg/b.py": (
+        "import sys\n"
+        "from typing import overload\n"
+        "from pkg.a import two as y, one as x\n\n"
+        "if sys.version_info > (3,):\n"
+        "    def f():\n        return x()\n"
+        "else:\n"
+        "    def f():\n        return y()\n\n\n"
+        "@overload\ndef g(a: int) -> int: ...\n"
+        "@overload\ndef g(a: str) -> str: ...\n"
+        "def g(a):\n    return f()\n"
+    ),
+}
+
+
+def test_repeated_definitions_get_numbered_node_ids(tmp_path: Path) -> None:
+    cb = Codebase.from_path(_write(tmp_path / "repo", _REDEFINED), jobs=1)
+    assert [s.node_id for s in cb.functions if s.filepath == "pkg/b.py"] == [
+        "pkg/b.py:function:pkg.b.f", "pkg/b.py:function:pkg.b.f#1",
+        "pkg/b.py:function:pkg.b.g", "pkg/b.py:function:pkg.b.g#1", "pkg/b.py:function:pkg.b.g#2",
+    ]
+    with pytest.raises(AmbiguousSymbolError, match="2 matches"):
+        cb.get_symbol("pkg.b.f")
+    assert [s.start_line for s in cb.get_symbols("f")] == [6, 9]
+    y, x = cb.get_file("pkg/b.py").imports[2:]  # in the order written
+    assert (y.name, y.imported_symbol.qualified_name) == ("y", "pkg.a.two")
+    assert (x.name, x.imported_symbol.qualified_name) == ("x", "pkg.a.one")
+    assert qns(cb.get_function("one").callers) == ["pkg.b.f"]  # the first f calls x()
+    assert [c.caller.node_id for c in cb.get_function("two").call_sites] == ["pkg/b.py:function:pkg.b.f#1"]
+
+
+def test_from_db_keeps_repeats_and_import_order(settings: Settings, cluster: Cluster, tmp_path: Path) -> None:
+    repo = _write(tmp_path / "repo", _REDEFINED)
+    name = f"api-repeats-{uuid.uuid4().hex[:6]}"
+    analyze(repo, AnalyzeOptions(name=name), settings)
+    stored, fresh = Codebase.from_db(name, settings), Codebase.from_path(repo, jobs=1)
+    assert [s.node_id for s in stored.elements] == [s.node_id for s in fresh.elements]
+    assert _edge_set(stored) == _edge_set(fresh)
+    # `two as y, one as x` share one range; their order (and so which import is which) survives the database
+    assert [(i.name, getattr(i.imported_symbol, "qualified_name", None)) for i in stored.imports] == \
+        [(i.name, getattr(i.imported_symbol, "qualified_name", None)) for i in fresh.imports]

@@ -45,6 +45,7 @@ def test_json_is_node_link_data_that_round_trips(shop: Codebase, tmp_path: Path)
     result = export_graph(shop, "json", out)
     assert result == ExportResult("json", shop.graph.number_of_nodes(), shop.graph.number_of_edges())
     data = json.loads(out.read_text(encoding="utf-8"))
+    assert data == nx.node_link_data(shop.graph, edges="edges")  # streamed, but the same document
     assert data["directed"] is True and data["multigraph"] is True and "edges" in data
     graph = nx.node_link_graph(data, edges="edges")
     assert isinstance(graph, nx.MultiDiGraph)

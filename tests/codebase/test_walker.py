@@ -12,6 +12,7 @@ from tests.codebase.fixture_outline import FIXTURES
 
 
 def write(root: Path, path: str, content: bytes | str = "x = 1\n") -> Path:
+    """Create root/path with content, directories included."""
     target = root / path
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(content.encode() if isinstance(content, str) else content)
@@ -19,6 +20,7 @@ def write(root: Path, path: str, content: bytes | str = "x = 1\n") -> Path:
 
 
 def paths(root: Path, options: WalkOptions | None = None) -> list[str]:
+    """The relative paths the walker selects."""
     return [entry.path for entry in walk_repository(str(root), options).files]
 
 

@@ -24,6 +24,19 @@ Collections (graph-sitter names, with our element kinds):
 * `.symbols`: the top-level definitions (classes and other types, functions, module variables and constants);
 * `.imports`: every import element; `.global_vars`, `.interfaces`, `.external_modules`.
 
+Lookups: `get_file(path)` takes the path relative to the root (or an absolute path under it).
+`get_symbol(name)` tries, in order, the exact qualified name, the tail of one (`Invoice.render`), the simple
+name among top-level symbols, the simple name among all definitions, and last a module's qualified name; the
+first step with matches decides. No match raises SymbolNotFoundError, several raise AmbiguousSymbolError
+listing them; both are KeyError and ValueError (graph-sitter raised ValueError). `optional=True` turns a miss
+into None. `get_function` and `get_class` do the same among functions/methods and class-like kinds.
+
+Edges on a symbol: `.callers`/`.call_sites` (calls resolved to it; for a class, also the calls of its
+constructor that name the class, `Foo()`), `.function_calls` and `.dependencies` (what its code, nested code
+included, calls or uses), `.usages`/`.symbol_usages` (every resolved use; an import's user is the Import
+element), `.superclasses`/`.subclasses`. `.source` is read from the file under the root and is None when the
+file is gone or its content hash no longer matches the analysis (offsets would be wrong).
+
 `.graph` (networkx MultiDiGraph)
 --------------------------------
 Node ids are readable and stable across runs and across from_path/from_db: ``"<file>:<kind>:<qualified_name>"``,
@@ -51,6 +64,7 @@ import gc
 import hashlib
 import os
 import re
+import sys
 import textwrap
 import uuid
 from collections import defaultdict
@@ -160,7 +174,7 @@ def _last_segment(name: str) -> str:
 
 def _is_instantiation(target_name: str) -> bool:
     """A call resolved to a constructor names the class (`Foo()`, `new Foo`, `cls()`), not `super().__init__`."""
-    if target_name in ("super", "this") or target_name.startswith(("super", "this.", "self.")):
+    if target_name in ("super", "this") or target_name.startswith(("super(", "super.", "this.", "self.")):
         return False
     return _last_segment(target_name) not in _CONSTRUCTOR_NAMES
 
@@ -947,6 +961,13 @@ class Codebase:
         from graph_sitter.adapters.codebase_db_graph import load_codebase
 
         key = ref if isinstance(ref, uuid.UUID) else os.fspath(ref)
+        built: list[Codebase] = []
+
+        def build(stored: Any, rows: Iterator[tuple]) -> list[tuple]:
+            codebase = cls._from_stored_elements(stored)
+            built.append(codebase)
+            return codebase._edge_rows_from_db(stored, rows)
+
         with _gc_paused():
             if conn is None:
                 from graph_sitter.adapters.setup import ensure_ready
@@ -954,18 +975,17 @@ class Codebase:
 
                 cluster = ensure_ready(settings or load_settings())
                 with cluster.connect("codebase_db") as own:
-                    stored = load_codebase(own, key)
+                    stored = load_codebase(own, key, build)
             else:
-                stored = load_codebase(conn, key)
-        return cls._from_stored(stored)
+                stored = load_codebase(conn, key, build)
+        self = built[0]
+        self._edges = stored.relationships
+        self.run_status = stored.run_status
+        return self
 
     @classmethod
-    def _from_stored(cls, stored: Any) -> "Codebase":
-        with _gc_paused():
-            return cls._build_from_stored(stored)
-
-    @classmethod
-    def _build_from_stored(cls, stored: Any) -> "Codebase":
+    def _from_stored_elements(cls, stored: Any) -> "Codebase":
+        """A Codebase of the stored files and elements (its edges come next, from _edge_rows_from_db)."""
         files: dict[str, FileResult] = {}
         for row in stored.files:
             files[row[0]] = FileResult(
@@ -980,6 +1000,7 @@ class Codebase:
         g_of = {element_id: g for g, element_id in enumerate(ids)}
         starts: dict[str, int] = {}
         current: FileResult | None = None
+        intern = sys.intern
         for g, row in enumerate(rows):
             path = row[5]
             if current is None or current.path != path:
@@ -987,10 +1008,12 @@ class Codebase:
                 if current is None or current.skipped_reason is not None or path in starts:
                     raise ValueError(f"codebase_db rows out of order or without their file: {path}")
                 starts[path] = g
+                path = current.path
             current.elements.append(Element(
-                row[1], row[3], row[4] or row[3], row[2], path, row[6], row[7], row[8], row[9], row[10], row[11],
-                None, row[12], row[13], row[15] or "public", row[16], row[17], row[18], row[19],
-                tuple(row[20] or ()), tuple(row[21] or ()), row[22], row[23], row[24], row[25], row[26], row[27],
+                intern(row[1]), row[3], row[4] or row[3], row[2] and intern(row[2]), path, row[6], row[7], row[8], row[9],
+                row[10], row[11], None, row[12], row[13], intern(row[15] or "public"), row[16], row[17], row[18],
+                row[19], tuple(row[20] or ()), tuple(row[21] or ()), row[22], row[23], row[24], row[25], row[26],
+                row[27],
             ))
         for g, row in enumerate(rows):
             if row[14] is not None:
@@ -1004,19 +1027,27 @@ class Codebase:
                    origin="db")
         if any(self._offsets[p] != g for p, g in starts.items()):
             raise ValueError("codebase_db element order does not match the file order")
+        self._g_of = g_of
+        return self
+
+    def _edge_rows_from_db(self, stored: Any, rows: Iterable[tuple]) -> list[tuple]:
+        """Internal edge rows from relationship rows, one at a time (names interned: most repeat)."""
+        g_of = self.__dict__.pop("_g_of")
         externals = stored.externals
+        names: dict[str, str] = {}
+        kinds: dict[str, str] = {}
         edges = []
-        for kind, source, target, target_name, ext_id, resolved, line in stored.relationships:
+        append = edges.append
+        for kind, source, target, target_name, ext_id, resolved, line in rows:
             src = g_of.get(source)
             if src is None:
                 continue
             tgt = g_of.get(target, -1) if target is not None else -1
             ext = externals.get(ext_id) if ext_id is not None else None
-            edges.append((kind, src, tgt, target_name or "", ext, line or 0,
-                          bool(resolved and (tgt >= 0 or ext is not None))))
-        self._edges = edges
-        self.run_status = stored.run_status
-        return self
+            name = target_name or ""
+            append((kinds.setdefault(kind, kind), src, tgt, names.setdefault(name, name), ext, line or 0,
+                    bool(resolved and (tgt >= 0 or ext is not None))))
+        return edges
 
     # -- files -------------------------------------------------------------------------------------------------
     @property
@@ -1115,6 +1146,11 @@ class Codebase:
     def external_modules(self) -> list[ExternalModule]:
         """The packages imported from outside the codebase, sorted."""
         return [ExternalModule(self, eco, name) for eco, name in sorted(self._external_edges())]
+
+    @property
+    def element_records(self) -> list[Element]:
+        """The raw model.Element of every element, in file and document order (no handles created)."""
+        return list(self._elements)
 
     @property
     def elements(self) -> list[Symbol]:
@@ -1232,10 +1268,16 @@ class Codebase:
             found = self._cache["graph"] = self.to_graph()
         return found
 
-    def to_graph(self, unresolved: bool = True) -> "nx.MultiDiGraph":
-        """A new MultiDiGraph; with unresolved=False, unresolved edges and their nodes are left out."""
+    def to_graph(self, unresolved: bool = True, nulls: bool = True) -> "nx.MultiDiGraph":
+        """A new MultiDiGraph; unresolved=False leaves out unresolved edges and their nodes, nulls=False leaves
+        out attributes whose value is None (GraphML and GEXF have no null)."""
         with _gc_paused():
-            return self._to_graph(unresolved)
+            graph = self._to_graph(unresolved)
+        if not nulls:
+            for _, attrs in graph.nodes(data=True):
+                for key in [k for k, v in attrs.items() if v is None]:
+                    del attrs[key]
+        return graph
 
     def _to_graph(self, unresolved: bool) -> "nx.MultiDiGraph":
 

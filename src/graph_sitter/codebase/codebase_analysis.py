@@ -49,7 +49,8 @@ from graph_sitter.codebase.codebase import (
 )
 
 __all__ = [
-    "get_class_summary", "get_codebase_summary", "get_file_summary", "get_function_summary", "get_symbol_summary",
+    "codebase_counts", "get_class_summary", "get_codebase_summary", "get_file_summary", "get_function_summary",
+    "get_symbol_summary",
 ]
 
 _SYMBOL_USE_KINDS = frozenset({"calls", "inherits", "implements", "decorates"})
@@ -84,7 +85,7 @@ def codebase_counts(codebase: Codebase) -> dict[str, int]:
         "external_modules": len(codebase.external_modules), "symbols": len(symbols), "classes": classes,
         "functions": functions, "global_vars": global_vars, "interfaces": interfaces,
         "edges": graph.number_of_edges(), "symbol_uses": symbol_uses, "import_uses": import_uses,
-        "exports": sum(1 for s in codebase.elements if s.is_exported and s.kind != "module"),
+        "exports": sum(1 for e in codebase.element_records if e.is_exported and e.kind != "module"),
     }
 
 

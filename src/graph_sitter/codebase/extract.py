@@ -21,6 +21,7 @@ from typing import Any
 from tree_sitter import QueryCursor
 
 from graph_sitter.codebase import metrics
+from graph_sitter.config import DEFAULT_MAX_FILE_SIZE
 from graph_sitter.codebase.languages import (
     CompiledLanguage,
     DefinitionContext,
@@ -37,7 +38,6 @@ from graph_sitter.codebase.model import (
     Reference,
 )
 
-DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
 BINARY_SNIFF_BYTES = 8192
 _NO_END = 1 << 62
 # Definitions that never enclose other definitions (several may share one range: `const A, B = 1, 2`).
@@ -259,7 +259,8 @@ def _definitions(
         if found.kind in FUNCTION_KINDS:
             function_nodes[index] = found.function
         source = index if found.kind in SOURCE_KINDS else frame[5]
-        references.extend(Reference(kind, source, name, line) for kind, name, line in found.references)
+        if found.references:
+            references.extend(Reference(kind, source, name, line) for kind, name, line in found.references)
         if found.kind not in _LEAF_KINDS:
             stack.append((element_node.end_byte, index, qualified_name, found.kind, found.name, source, None))
 

@@ -136,7 +136,7 @@ class FileResult:
     skipped_reason: str | None = None
     error: str | None = None
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple:
         # Rows of plain tuples pickle several times faster than per-object dataclass state, and a
         # worker returns thousands of elements per file.
         state = (

@@ -137,6 +137,18 @@ def _changed(walked: WalkResult, previous: dict[str, Any], full: bool) -> tuple[
     return todo, unchanged
 
 
+def _register_plugin_languages() -> None:
+    """Languages that plugins add, registered before the workers fork so that they inherit them."""
+    from graph_sitter.codebase.languages import get_language, register_language
+    from graph_sitter.plugins import call_safely
+
+    supports, _ = call_safely("register_languages")
+    for batch in supports:
+        for support in batch or ():
+            if get_language(support.name) is None:
+                register_language(support)
+
+
 def _import_rows(result: FileResult | None) -> set[tuple[Any, ...]]:
     if result is None:
         return set()
@@ -210,6 +222,7 @@ def _run(store: Any, run: Any, root: Path, options: AnalyzeOptions, previous: di
     from graph_sitter.codebase.resolve import Resolver, interface_key
     from graph_sitter.plugins import call_safely
 
+    _register_plugin_languages()
     walked = walk_repository(str(root), WalkOptions(include=options.include, exclude=options.exclude,
                                                     max_file_size=options.max_file_size))
     timer.lap("walk")

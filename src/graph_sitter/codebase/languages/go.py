@@ -21,6 +21,8 @@ enclosing function's.
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import tree_sitter_go
 
 from graph_sitter.codebase.languages.support import (
@@ -228,14 +230,14 @@ def describe(node: Node, capture: str, ctx: DefinitionContext) -> Definition | N
     return None
 
 
-def _spec_names(spec: Node, capture: str):
+def _spec_names(spec: Node, capture: str) -> Iterator[tuple[str, Node]]:
     # Names are the spec's direct identifier children (the grammar does not field them all).
     for child in spec.named_children:
         if child.type == "identifier":
             yield capture, child
 
 
-def top_level(root: Node, src: bytes):
+def top_level(root: Node, src: bytes) -> Iterator[tuple[str, Node]]:
     """Package-level types, constants and variables."""
     for declaration in root.named_children:
         kind = declaration.type

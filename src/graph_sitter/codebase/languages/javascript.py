@@ -28,6 +28,8 @@ decisions are not the enclosing function's.
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import tree_sitter_javascript
 
 from graph_sitter.codebase.languages.javascript_lizard import function_end, lost_decisions
@@ -550,7 +552,7 @@ def call_name(node: Node, src: bytes) -> str | None:
     return None if name == "?" else name
 
 
-def top_level(root: Node, src: bytes):
+def top_level(root: Node, src: bytes) -> Iterator[tuple[str, Node]]:
     """Module-level (and exported) ``const``/``let``/``var`` declarators as ``def.variable``."""
     for statement in root.named_children:
         declaration = statement

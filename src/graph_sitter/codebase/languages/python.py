@@ -21,6 +21,8 @@ function. Decorator arguments count for the scope enclosing the decorated defini
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import tree_sitter_python
 
 from graph_sitter.codebase.languages.support import (
@@ -331,7 +333,7 @@ def call_name(node: Node, src: bytes) -> str | None:
     return None if name == "?" else name
 
 
-def _assignment_targets(statement: Node, src: bytes):
+def _assignment_targets(statement: Node, src: bytes) -> Iterator[tuple[str, Node]]:
     """(capture, node) for the names a module-level assignment statement binds, and ``__all__``."""
     assignment = first_named(statement)
     if assignment is None:
@@ -355,7 +357,7 @@ def _assignment_targets(statement: Node, src: bytes):
                 yield "def.variable", target
 
 
-def _blocks(statement: Node):
+def _blocks(statement: Node) -> Iterator[Node]:
     """The blocks of a module-level if/try statement."""
     kind = statement.type
     if kind == "if_statement":
@@ -377,7 +379,7 @@ def _blocks(statement: Node):
                         yield part
 
 
-def top_level(root: Node, src: bytes):
+def top_level(root: Node, src: bytes) -> Iterator[tuple[str, Node]]:
     """Module-level variables (also in module-level if/try blocks) and the ``__all__`` list."""
     for statement in root.named_children:
         kind = statement.type
