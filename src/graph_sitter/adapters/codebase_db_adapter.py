@@ -92,6 +92,7 @@ class StorePlan:
     edges: list[Any] = field(default_factory=list)                   # resolve.Edge
     files: Mapping[str, FileResult] = field(default_factory=dict)    # every file, for element ids of targets
     replace_all: bool = False                                        # a full run: every row of the codebase is new
+    prepared: dict[str, PreparedFile] = field(default_factory=dict)  # rows made by the workers, by path
 
 
 def element_id_strings(codebase_id: uuid.UUID, result: FileResult) -> list[str]:
@@ -166,6 +167,88 @@ def summary_result(summary: bytes, calls: bytes | None = None) -> FileResult | N
     result.elements = [Element(*row) for row in elements]
     result.references = [Reference(*row) for row in references] + [Reference(*row) for row in call_rows]
     return result
+
+
+@dataclass(frozen=True)
+class PreparedFile:
+    """What a worker process makes of one file for the store: the COPY lines of its elements, its
+    file_analysis values and its summary blobs, so the main process only streams them."""
+
+    element_lines: str
+    file_row: tuple[Any, ...]
+    summary: bytes | None
+    calls: bytes | None
+
+
+def element_lines(codebase_id: str, run_id: str, result: FileResult, ids: list[str] | None = None) -> str:
+    """The COPY text lines (code_elements columns) of a file's elements."""
+    if not result.elements:
+        return ""
+    ids = ids or element_id_strings(uuid.UUID(codebase_id), result)
+    text, null, array = ct.text, ct.NULL, ct.text_array
+
+    def num(v: int | None) -> str:
+        return null if v is None else str(v)
+
+    path = text(result.path)
+    out = []
+    for e, eid in zip(result.elements, ids):
+        parent = null if e.parent is None else ids[e.parent]
+        out.append(
+            f"{eid}\t{codebase_id}\t{run_id}\t{e.kind}\t{e.language}\t{text(e.name)}\t{text(e.qualified_name)}\t{path}"
+            f"\t{e.start_line}\t{e.end_line}\t{e.start_col}\t{e.end_col}\t{e.start_byte}\t{e.end_byte}"
+            f"\t{null if e.signature is None else text(e.signature)}"
+            f"\t{null if e.docstring is None else text(e.docstring)}\t{parent}\t{e.visibility}"
+            f"\t{'t' if e.is_async else 'f'}\t{'t' if e.is_static else 'f'}\t{'t' if e.is_abstract else 'f'}"
+            f"\t{'t' if e.is_exported else 'f'}\t{array(e.decorators) if e.decorators else null}"
+            f"\t{array(e.parameters) if e.parameters else null}"
+            f"\t{null if e.return_type is None else text(e.return_type)}\t{num(e.cyclomatic_complexity)}"
+            f"\t{num(e.nloc)}\t{num(e.token_count)}\t{num(e.parameter_count)}\t{num(e.max_nesting_depth)}\n"
+        )
+    return "".join(out)
+
+
+def file_row(r: FileResult) -> tuple[Any, ...]:
+    """file_analysis values of one file, from file_path to skipped_reason."""
+    functions = [e for e in r.elements if e.kind in FUNCTION_KINDS]
+    classes = sum(1 for e in r.elements if e.kind in TYPE_KINDS)
+    mi = r.maintainability_index
+    counted = r.skipped_reason is None  # a skipped file's lines were never counted: NULL, not 0
+    return (
+        r.path, _file_type(r.path), r.language, r.content_hash, r.size_bytes or None,
+        *((r.total_lines, r.code_lines, r.comment_lines, r.blank_lines) if counted else (None,) * 4),
+        r.parse_error_count, len(functions), classes, sum(e.cyclomatic_complexity or 0 for e in functions),
+        None if mi is None else round(max(0.0, min(100.0, mi)), 2), r.skipped_reason,
+    )
+
+
+def row_blobs(prepared: PreparedFile | None, r: FileResult) -> tuple[bytes | None, bytes | None]:
+    """The summary blobs of a file: made by the worker when it prepared the file, else here."""
+    if prepared is not None:
+        return prepared.summary, prepared.calls
+    return (None, None) if r.skipped_reason else summary_blobs(r)
+
+
+def prepare_file(codebase_id: str, run_id: str, result: FileResult) -> tuple[FileResult, PreparedFile]:
+    """Everything the store needs from one file, made where the file was parsed; returns the result without
+    docstrings and signatures (what resolution needs) and the prepared rows."""
+    prepared = PreparedFile(
+        element_lines(codebase_id, run_id, result), file_row(result),
+        *((None, None) if result.skipped_reason else summary_blobs(result)),
+    )
+    return slim(result), prepared
+
+
+def slim(result: FileResult) -> FileResult:
+    """A copy of a result without docstrings and signatures: a third of the pickle, all resolution needs."""
+    if not result.elements:
+        return result
+    first, last = _SLIM[0], _SLIM[-1] + 1
+    blank = (None,) * (last - first)
+    copy = FileResult(**{name: getattr(result, name) for name in _FILE_STATE})
+    copy.elements = [Element(*(row[:first] + blank + row[last:])) for row in map(_ELEMENT_ROW, result.elements)]
+    copy.references = result.references
+    return copy
 
 
 def _file_type(path: str) -> str:
@@ -470,58 +553,31 @@ class CodebaseStore:
         return None if row is None else dict(row[0])
 
     def _copy_elements(self, run: Run, plan: StorePlan, ids_of: Any, table: str) -> None:
-        cid = str(run.codebase_id)
-        rid = str(run.id)
+        cid, rid = str(run.codebase_id), str(run.id)
 
-        text, null, array = ct.text, ct.NULL, ct.text_array
-
-        def num(v: int | None) -> str:
-            return null if v is None else str(v)
-
-        def lines() -> Iterator[str]:
+        def chunks() -> Iterator[str]:
             for result in plan.analysed:
-                if not result.elements:
-                    continue
-                ids = ids_of(result.path)
-                path = text(result.path)
-                for e, eid in zip(result.elements, ids):
-                    parent = null if e.parent is None else ids[e.parent]
-                    yield (
-                        f"{eid}\t{cid}\t{rid}\t{e.kind}\t{e.language}\t{text(e.name)}\t{text(e.qualified_name)}\t{path}"
-                        f"\t{e.start_line}\t{e.end_line}\t{e.start_col}\t{e.end_col}\t{e.start_byte}\t{e.end_byte}"
-                        f"\t{null if e.signature is None else text(e.signature)}"
-                        f"\t{null if e.docstring is None else text(e.docstring)}\t{parent}\t{e.visibility}"
-                        f"\t{'t' if e.is_async else 'f'}\t{'t' if e.is_static else 'f'}\t{'t' if e.is_abstract else 'f'}"
-                        f"\t{'t' if e.is_exported else 'f'}\t{array(e.decorators) if e.decorators else null}"
-                        f"\t{array(e.parameters) if e.parameters else null}"
-                        f"\t{null if e.return_type is None else text(e.return_type)}\t{num(e.cyclomatic_complexity)}"
-                        f"\t{num(e.nloc)}\t{num(e.token_count)}\t{num(e.parameter_count)}\t{num(e.max_nesting_depth)}\n"
-                    )
+                prepared = plan.prepared.get(result.path)
+                if prepared is not None:
+                    yield prepared.element_lines
+                elif result.elements:
+                    yield element_lines(cid, rid, result, ids_of(result.path))
 
         with self.conn.cursor() as cur, cur.copy(
             sql.SQL("COPY {} ({}) FROM STDIN").format(
                 sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, _ELEMENT_COLUMNS))
             )
         ) as copy:
-            ct.write_lines(copy, lines())
+            ct.write_lines(copy, chunks())
 
     def _copy_files(self, run: Run, plan: StorePlan) -> None:
         with self.conn.cursor() as cur, cur.copy(
             sql.SQL("COPY file_analysis ({}) FROM STDIN").format(sql.SQL(", ").join(map(sql.Identifier, _FILE_COLUMNS)))
         ) as copy:
             for r in plan.analysed:
-                functions = [e for e in r.elements if e.kind in FUNCTION_KINDS]
-                classes = sum(1 for e in r.elements if e.kind in TYPE_KINDS)
-                mi = r.maintainability_index
-                counted = r.skipped_reason is None  # a skipped file's lines were never counted: NULL, not 0
-                copy.write_row((
-                    run.codebase_id, r.path, _file_type(r.path), r.language, r.content_hash, r.size_bytes or None,
-                    *((r.total_lines, r.code_lines, r.comment_lines, r.blank_lines) if counted else (None,) * 4),
-                    r.parse_error_count,
-                    len(functions), classes, sum(e.cyclomatic_complexity or 0 for e in functions),
-                    None if mi is None else round(max(0.0, min(100.0, mi)), 2), r.skipped_reason, run.id,
-                    plan.mtimes.get(r.path), *((None, None) if r.skipped_reason else summary_blobs(r)),
-                ))
+                prepared = plan.prepared.get(r.path)
+                row = prepared.file_row if prepared is not None else file_row(r)
+                copy.write_row((run.codebase_id, *row, run.id, plan.mtimes.get(r.path), *row_blobs(prepared, r)))
 
     def _ensure_externals(self, codebase_id: uuid.UUID, edges: Sequence[Any]) -> dict[tuple[str, str], str]:
         wanted = sorted({(e.ecosystem or "unknown", e.external) for e in edges if e.external})

@@ -103,24 +103,43 @@ def _extract_one(task: tuple[str, str, ExtractOptions]) -> FileResult:
     return extract_file(*task)
 
 
-def extract_files(root: Path, paths: list[str], options: ExtractOptions, jobs: int,
-                  progress: Progress | None = None) -> Iterator[FileResult]:
-    """Extract files on `jobs` worker processes (in this process when jobs == 1), yielding as they finish."""
-    tasks = [(str(root), p, options) for p in paths]
+def _extract_and_prepare(task: tuple[str, str, ExtractOptions, str, str]) -> tuple[FileResult, Any]:
+    from graph_sitter.adapters.codebase_db_adapter import prepare_file
+
+    root, path, options, codebase_id, run_id = task
+    return prepare_file(codebase_id, run_id, extract_file(root, path, options))
+
+
+def _in_workers(function: Callable[[Any], Any], tasks: list[Any], jobs: int,
+                progress: Progress | None) -> Iterator[Any]:
     if jobs <= 1 or len(tasks) < 8:
         for i, task in enumerate(tasks, 1):
-            yield _extract_one(task)
+            yield function(task)
             if progress:
                 progress(i, len(tasks))
         return
-    # fork: workers inherit the loaded grammars and start in milliseconds; they touch no connection.
+    # fork: workers inherit the loaded grammars (and plugin languages) and start in milliseconds; they touch
+    # no connection of the parent.
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
     chunk = max(1, min(32, len(tasks) // (jobs * 8)))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        for i, result in enumerate(pool.map(_extract_one, tasks, chunksize=chunk), 1):
+        for i, result in enumerate(pool.map(function, tasks, chunksize=chunk), 1):
             yield result
             if progress:
                 progress(i, len(tasks))
+
+
+def extract_files(root: Path, paths: list[str], options: ExtractOptions, jobs: int,
+                  progress: Progress | None = None) -> Iterator[FileResult]:
+    """Extract files on `jobs` worker processes (in this process when jobs == 1), yielding as they finish."""
+    yield from _in_workers(_extract_one, [(str(root), p, options) for p in paths], jobs, progress)
+
+
+def _extract_files_for_store(root: Path, paths: list[str], options: ExtractOptions, jobs: int, codebase_id: str,
+                             run_id: str, progress: Progress | None) -> Iterator[tuple[FileResult, Any]]:
+    """Like extract_files, but the workers also make the store's rows: COPY lines, file values, summaries."""
+    tasks = [(str(root), p, options, codebase_id, run_id) for p in paths]
+    yield from _in_workers(_extract_and_prepare, tasks, jobs, progress)
 
 
 def _changed(walked: WalkResult, previous: dict[str, Any], full: bool) -> tuple[list[str], dict[str, int]]:
@@ -135,6 +154,27 @@ def _changed(walked: WalkResult, previous: dict[str, Any], full: bool) -> tuple[
         else:
             todo.append(entry.path)
     return todo, unchanged
+
+
+MANIFESTS = ("go.mod", "Cargo.toml")
+
+
+def _manifests(root: Path, walked: WalkResult) -> dict[str, str]:
+    """go.mod and Cargo.toml files beside the sources (module paths and crate names the resolver needs)."""
+    folders = {""}
+    for entry in walked.files:
+        parts = entry.path.split("/")[:-1]
+        for depth in range(len(parts) + 1):
+            folders.add("/".join(parts[:depth]))
+    found: dict[str, str] = {}
+    for folder in folders:
+        for name in MANIFESTS:
+            rel = f"{folder}/{name}" if folder else name
+            try:
+                found[rel] = (root / rel).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+    return found
 
 
 def _register_plugin_languages() -> None:
@@ -246,7 +286,10 @@ def _run(store: Any, run: Any, root: Path, options: AnalyzeOptions, previous: di
     touched: dict[str, int] = {}
     mtimes = {f.path: f.mtime_ns for f in walked.files}
     batch: list[FileResult] = []
-    for r in extract_files(root, todo, ExtractOptions(max_file_size=options.max_file_size), jobs, options.progress):
+    prepared: dict[str, Any] = {}
+    for r, rows in _extract_files_for_store(root, todo, ExtractOptions(max_file_size=options.max_file_size), jobs,
+                                            str(run.codebase_id), str(run.id), options.progress):
+        prepared[r.path] = rows
         state = previous.get(r.path)
         if not full and r.path not in forced and state is not None and r.content_hash is not None \
                 and state.content_hash == r.content_hash and state.skipped_reason is None and r.skipped_reason is None:
@@ -269,16 +312,17 @@ def _run(store: Any, run: Any, root: Path, options: AnalyzeOptions, previous: di
     changed = [p for p, r in fresh.items() if r.skipped_reason is None]
     analysed_paths = [p for p in current if p in fresh or p in touched or p in unchanged]
     plan = StorePlan(analysed=list(fresh.values()), deleted=deleted, touched=touched, mtimes=mtimes, files=dict(fresh),
-                     replace_all=full)
+                     replace_all=full, prepared={p: prepared[p] for p in fresh if p in prepared})
     cycles_may_change = True
+    manifests = _manifests(root, walked) if (changed or deleted) else {}
     if full:
         files = {p: r for p, r in plan.files.items() if r.skipped_reason is None}
-        plan.edges = Resolver(files).resolve()
+        plan.edges = Resolver(files, manifests).resolve()
         plan.edge_sites = set(files)
     elif changed or deleted:
         files = {p: summaries[p] for p in analysed_paths if p not in fresh and p in summaries}
         files.update({p: fresh[p] for p in changed})
-        resolver = Resolver(files)
+        resolver = Resolver(files, manifests)
         old = {p: summaries[p] for p in changed if p in summaries}
         # A changed file whose interface is unchanged cannot change other files' edges.
         spread = [p for p in changed if p not in old or interface_key(old[p]) != interface_key(fresh[p])] + deleted
@@ -289,7 +333,7 @@ def _run(store: Any, run: Any, root: Path, options: AnalyzeOptions, previous: di
             raise AnalysisError("stored summaries are incomplete; run `gsdb analyze --full`")
         if with_calls:
             files.update(with_calls)
-            resolver = Resolver(files)
+            resolver = Resolver(files, manifests)
         plan.edges = resolver.resolve(sorted(sites))
         plan.edge_sites = sites
         plan.files = files
