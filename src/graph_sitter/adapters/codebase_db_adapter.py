@@ -89,7 +89,7 @@ class StorePlan:
     touched: dict[str, int] = field(default_factory=dict)            # same content, new mtime: path -> mtime_ns
     mtimes: dict[str, int] = field(default_factory=dict)             # mtime_ns of analysed files
     edge_sites: set[str] = field(default_factory=set)                # files whose relationships are replaced
-    edges: list[Any] = field(default_factory=list)                   # resolve.Edge
+    edges: Iterable[Any] = field(default_factory=list)               # resolve.Edge, possibly as they are made
     files: Mapping[str, FileResult] = field(default_factory=dict)    # every file, for element ids of targets
     replace_all: bool = False                                        # a full run: every row of the codebase is new
     prepared: dict[str, PreparedFile] = field(default_factory=dict)  # rows made by the workers, by path
@@ -114,6 +114,11 @@ def element_id_strings(codebase_id: uuid.UUID, result: FileResult) -> list[str]:
 def element_ids(codebase_id: uuid.UUID, result: FileResult) -> list[uuid.UUID]:
     """The stable ids of a file's elements (see element_id_strings)."""
     return [uuid.UUID(i) for i in element_id_strings(codebase_id, result)]
+
+
+def external_id(codebase_id: uuid.UUID, ecosystem: str, name: str) -> uuid.UUID:
+    """The id of an external dependency of a codebase: derived, so edges can name it before its row exists."""
+    return uuid.uuid5(codebase_id, f"external:{ecosystem}:{name}")
 
 
 def partition_name(table: str, codebase_id: uuid.UUID) -> str:
@@ -466,11 +471,10 @@ class CodebaseStore:
                 (list(plan.touched), list(plan.touched.values()), cid),
             )
         self._copy_files(run, plan)
-        externals = self._ensure_externals(cid, plan.edges)
         if plan.replace_all:
             staging = {t: self._staging_table(t, cid) for t in ("code_elements", "relationships")}
             self._copy_elements(run, plan, ids_of, staging["code_elements"])
-            self._copy_relationships(run, plan, ids_of, externals, staging["relationships"])
+            externals = self._copy_relationships(run, plan, ids_of, staging["relationships"])
             self._archive_changed_metrics(cid, staging["code_elements"])
             for table, new in staging.items():
                 self._swap_partition(table, cid, new)
@@ -482,8 +486,9 @@ class CodebaseStore:
             if sites:
                 self.conn.execute("DELETE FROM relationships WHERE codebase_id = %s AND file_path = ANY(%s)", (cid, sites))
             self._copy_elements(run, plan, ids_of, "code_elements")
-            self._copy_relationships(run, plan, ids_of, externals, "relationships")
-        if plan.edges or plan.deleted:
+            externals = self._copy_relationships(run, plan, ids_of, "relationships")
+        self._ensure_externals(cid, externals)
+        if externals or plan.edge_sites or plan.deleted:
             self._prune_externals(cid)
 
     def _staging_table(self, table: str, codebase_id: uuid.UUID) -> str:
@@ -579,21 +584,21 @@ class CodebaseStore:
                 row = prepared.file_row if prepared is not None else file_row(r)
                 copy.write_row((run.codebase_id, *row, run.id, plan.mtimes.get(r.path), *row_blobs(prepared, r)))
 
-    def _ensure_externals(self, codebase_id: uuid.UUID, edges: Sequence[Any]) -> dict[tuple[str, str], str]:
-        wanted = sorted({(e.ecosystem or "unknown", e.external) for e in edges if e.external})
-        if not wanted:
-            return {}
-        rows = self.conn.execute(
-            "INSERT INTO external_dependencies (codebase_id, ecosystem, name)"
-            " SELECT %s, eco, name FROM unnest(%s::text[], %s::text[]) AS t(eco, name)"
-            " ON CONFLICT (codebase_id, ecosystem, name) DO UPDATE SET updated_at = external_dependencies.updated_at"
-            " RETURNING ecosystem, name, id",
-            (codebase_id, [w[0] for w in wanted], [w[1] for w in wanted]),
-        ).fetchall()
-        return {(r[0], r[1]): str(r[2]) for r in rows}
+    def _ensure_externals(self, codebase_id: uuid.UUID, used: set[tuple[str, str]]) -> None:
+        """The external dependencies the run's edges point at (their ids are derived, so edges come first)."""
+        if not used:
+            return
+        wanted = sorted(used)
+        self.conn.execute(
+            "INSERT INTO external_dependencies (id, codebase_id, ecosystem, name)"
+            " SELECT id, %s, eco, name FROM unnest(%s::uuid[], %s::text[], %s::text[]) AS t(id, eco, name)"
+            " ON CONFLICT (codebase_id, ecosystem, name) DO NOTHING",
+            (codebase_id, [external_id(codebase_id, eco, name) for eco, name in wanted],
+             [w[0] for w in wanted], [w[1] for w in wanted]),
+        )
 
-    def _copy_relationships(self, run: Run, plan: StorePlan, ids_of: Any, externals: Mapping[tuple[str, str], str],
-                            table: str) -> None:
+    def _copy_relationships(self, run: Run, plan: StorePlan, ids_of: Any, table: str) -> set[tuple[str, str]]:
+        """COPY the edges as the resolver produces them (plan.edges may be a generator); returns the externals."""
         cid = str(run.codebase_id)
         rid = str(run.id)
         next_id = _RowIds().next
@@ -601,6 +606,7 @@ class CodebaseStore:
         text = ct.text
         null = ct.NULL
         site_paths: dict[str, str] = {}
+        externals: dict[tuple[str, str], str] = {}
 
         def lines() -> Iterator[str]:
             for e in plan.edges:
@@ -608,7 +614,10 @@ class CodebaseStore:
                 target = null
                 if e.target_index is not None and e.target_file in files:
                     target = ids_of(e.target_file)[e.target_index]
-                ext = externals.get((e.ecosystem or "unknown", e.external), null) if e.external else null
+                ext = null
+                if e.external:
+                    key = (e.ecosystem or "unknown", e.external)
+                    ext = externals.get(key) or externals.setdefault(key, str(external_id(run.codebase_id, *key)))
                 site = site_paths.get(e.source_file)
                 if site is None:
                     site = site_paths[e.source_file] = text(e.source_file)
@@ -621,7 +630,8 @@ class CodebaseStore:
                 sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, _RELATIONSHIP_COLUMNS))
             )
         ) as copy:
-            ct.write_lines(copy, lines())
+            ct.write_lines(copy, lines(), chunk_chars=1 << 18)
+        return set(externals)
 
     def _prune_externals(self, codebase_id: uuid.UUID) -> None:
         self.conn.execute(

@@ -177,6 +177,12 @@ def _manifests(root: Path, walked: WalkResult) -> dict[str, str]:
     return found
 
 
+def _resolve_in_batches(resolver: Any, sites: list[str], batch: int = 128) -> Iterator[Any]:
+    """Edges a few files at a time, so the database loads one batch while the next is being resolved."""
+    for start in range(0, len(sites), batch):
+        yield from resolver.resolve(sites[start:start + batch])
+
+
 def _register_plugin_languages() -> None:
     """Languages that plugins add, registered before the workers fork so that they inherit them."""
     from graph_sitter.codebase.languages import get_language, register_language
@@ -317,7 +323,7 @@ def _run(store: Any, run: Any, root: Path, options: AnalyzeOptions, previous: di
     manifests = _manifests(root, walked) if (changed or deleted) else {}
     if full:
         files = {p: r for p, r in plan.files.items() if r.skipped_reason is None}
-        plan.edges = Resolver(files, manifests).resolve()
+        plan.edges = _resolve_in_batches(Resolver(files, manifests), sorted(files))
         plan.edge_sites = set(files)
     elif changed or deleted:
         files = {p: summaries[p] for p in analysed_paths if p not in fresh and p in summaries}
@@ -334,7 +340,7 @@ def _run(store: Any, run: Any, root: Path, options: AnalyzeOptions, previous: di
         if with_calls:
             files.update(with_calls)
             resolver = Resolver(files, manifests)
-        plan.edges = resolver.resolve(sorted(sites))
+        plan.edges = _resolve_in_batches(resolver, sorted(sites))
         plan.edge_sites = sites
         plan.files = files
         cycles_may_change = _imports_may_close_cycles(resolver, changed, deleted, old, fresh)
