@@ -171,3 +171,26 @@ def test_export_of_an_analysed_codebase(settings: Settings, cluster: Cluster, tm
     assert len(nx.read_graphml(tmp_path / "ts.graphml")) == result.nodes
     assert len(nx.read_gexf(tmp_path / "ts.gexf")) == result.nodes
     assert sum(" -> " in line for line in (tmp_path / "ts.dot").read_text().splitlines()) == result.edges
+
+
+def test_gsdb_export_to_stdout_and_file(settings: Settings, cluster: Cluster, gsdb_env: dict[str, str],
+                                        tmp_path: Path) -> None:
+    from tests.conftest import run_gsdb
+
+    repo = shutil.copytree(FIXTURES / "python", tmp_path / "py_repo")
+    name = f"export-cli-{uuid.uuid4().hex[:6]}"
+    analyze(repo, AnalyzeOptions(name=name), settings)
+    expected = Codebase.from_path(repo, jobs=1).graph
+    out = run_gsdb(gsdb_env, "export", name, "--format", "json")
+    assert out.returncode == 0, out.stderr
+    graph = nx.node_link_graph(json.loads(out.stdout), edges="edges")
+    assert sorted(graph.nodes) == sorted(expected.nodes) and graph.number_of_edges() == expected.number_of_edges()
+    out = run_gsdb(gsdb_env, "export", str(repo), "--format", "graphml")
+    assert out.returncode == 0, out.stderr
+    assert nx.read_graphml(io.BytesIO(out.stdout.encode("utf-8"))).number_of_nodes() == expected.number_of_nodes()
+    out = run_gsdb(gsdb_env, "export", name, "--format", "dot", "-o", str(tmp_path / "g.dot"))
+    assert out.returncode == 0 and out.stdout == "", out.stderr
+    assert sum(" -> " in line for line in (tmp_path / "g.dot").read_text().splitlines()) == expected.number_of_edges()
+    missing = run_gsdb(gsdb_env, "export", "no-such-codebase")
+    assert missing.returncode != 0 and "no analysed codebase named or at 'no-such-codebase'" in missing.stderr
+    assert "Traceback" not in missing.stderr

@@ -4,18 +4,21 @@ Everything is read inside one REPEATABLE READ, READ ONLY transaction, so the sna
 while another run commits. The rows come back as plain tuples in the column orders below; turning them into
 objects is `graph_sitter.codebase.codebase`'s job.
 
-Speed (CPython 3.12 standard library: 1,790 files, 94k elements, 361k edges other than `contains`, 2-core VM):
-one client-side, text-format fetch per table is the fastest way psycopg offers here. `COPY ... TO STDOUT` is
-slower in Python because psycopg yields one chunk per row, a server-side cursor adds a round trip per batch,
-and binary transfer pays for building `uuid.UUID` objects. Ids are sent as text and matched as strings.
-`contains` edges are not read: they equal the elements' `parent_id`, which is already loaded.
+Speed (a Python standard library: 1,790 files, 94k elements, 361k edges besides `contains`; 2-core VM): one
+client-side, text-format query per table, 1.1-1.8 s for everything, most of it psycopg building row tuples. Measured
+and rejected: `COPY ... TO STDOUT` (psycopg hands over one chunk per row: 2-3x slower in Python), a server-side
+cursor (a round trip per batch: 2x slower), binary format (no faster; uuids would become `uuid.UUID` objects).
+Ids travel as text and are matched as strings. `contains` edges are not read: they are the elements'
+`parent_id`. Relationship rows can be consumed one at a time (`relationships=`), so they never all exist as
+Python tuples next to the objects built from them.
 """
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, Iterator
 
 import psycopg
 
@@ -121,12 +124,26 @@ def _order_ties(cur: psycopg.Cursor[Any], codebase_id: uuid.UUID, elements: list
         elements[a:b] = sorted(elements[a:b], key=lambda row: (rank.get(row[0], len(rank)), row[0]))
 
 
-def load_codebase(conn: psycopg.Connection[Any], ref: str | uuid.UUID) -> StoredCodebase:
-    """Files, elements, non-`contains` relationships and external packages of a codebase (name, path or id)."""
-    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-        conn.commit()
+def _rows(cur: psycopg.Cursor[Any], query: str, params: tuple[Any, ...]) -> Iterator[tuple[Any, ...]]:
+    cur.execute(query, params)
+    yield from cur
+
+
+def load_codebase(
+    conn: psycopg.Connection[Any],
+    ref: str | uuid.UUID,
+    relationships: Callable[[StoredCodebase, Iterator[tuple[Any, ...]]], list[Any]] | None = None,
+) -> StoredCodebase:
+    """Files, elements, non-`contains` relationships and external packages of a codebase (name, path or id).
+
+    `relationships`, when given, receives the loaded StoredCodebase and an iterator over the relationship rows
+    and returns what to keep in `StoredCodebase.relationships`: the rows are then turned into Python objects
+    one at a time instead of all at once (the standard library has 361k of them).
+    """
+    idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     with conn.transaction():
-        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        if idle:  # inside a caller's transaction, its snapshot is the one to read
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         codebase = _find_codebase(conn, ref)
         cid = codebase.id
         status = None
@@ -137,7 +154,8 @@ def load_codebase(conn: psycopg.Connection[Any], ref: str | uuid.UUID) -> Stored
             files = cur.execute(_FILES_SQL, (cid,)).fetchall()
             elements = cur.execute(_ELEMENTS_SQL, (cid,)).fetchall()
             _order_ties(cur, cid, elements)
-            relationships = cur.execute(_IMPORTS_SQL, (cid,)).fetchall()
-            relationships += cur.execute(_RELATIONSHIPS_SQL, (cid,)).fetchall()
             externals = {row[0]: (row[1], row[2]) for row in cur.execute(_EXTERNALS_SQL, (cid,))}
-    return StoredCodebase(codebase, files, elements, relationships, externals, status)
+            stored = StoredCodebase(codebase, files, elements, [], externals, status)
+            rows = itertools.chain(_rows(cur, _IMPORTS_SQL, (cid,)), _rows(cur, _RELATIONSHIPS_SQL, (cid,)))
+            stored.relationships = list(rows) if relationships is None else relationships(stored, rows)
+    return stored

@@ -946,11 +946,11 @@ class Codebase:
                          bool(e.resolved and (target >= 0 or ext is not None))))
         self._edges = rows
         if codebase_id is not None:
-            from graph_sitter.adapters.codebase_db_adapter import element_ids
+            from graph_sitter.adapters.codebase_db_adapter import element_id_strings
 
             ids: list[str] = []
             for p in self._paths:
-                ids.extend(str(i) for i in element_ids(codebase_id, self._results[p]))
+                ids.extend(element_id_strings(codebase_id, self._results[p]))
             self._element_ids = ids
         return self
 
@@ -1361,30 +1361,17 @@ class Codebase:
         seen: dict[tuple[str, str, str], list[int]] = defaultdict(list)
         for g, e in enumerate(elements):
             seen[(e.file_path, e.kind, e.qualified_name)].append(g)
+        # Repeats are numbered in extraction order, as element_ids numbers them (from_db reads that order back).
         occurrence = [0] * len(elements)
-        for key, gs in seen.items():
-            if len(gs) > 1:
-                for n, g in zip(self._occurrence_numbers(key, gs), gs):
-                    occurrence[g] = n
+        for gs in seen.values():
+            for n, g in enumerate(gs):
+                occurrence[g] = n
         found = [
             f"{e.file_path}:{e.kind}:{e.qualified_name}" + (f"#{occurrence[g]}" if occurrence[g] else "")
             for g, e in enumerate(elements)
         ]
         self._cache["node_ids"] = found
         return found
-
-    def _occurrence_numbers(self, key: tuple[str, str, str], gs: list[int]) -> list[int]:
-        """The element_ids occurrence number of each repeat; the stored id decides when it is known."""
-        if self._element_ids is None or self.codebase_id is None:
-            return list(range(len(gs)))
-        path, kind, qn = key
-        prefix = f"{self.codebase_id}\0{path}\0{kind}\0{qn}\0"
-        by_id = {str(uuid.UUID(bytes=hashlib.blake2b(f"{prefix}{n}".encode(), digest_size=16).digest())): n
-                 for n in range(len(gs) + 8)}
-        numbers = [by_id.get(self._element_ids[g]) for g in gs]
-        if any(n is None for n in numbers) or len(set(numbers)) != len(numbers):
-            return list(range(len(gs)))
-        return numbers  # type: ignore[return-value]
 
     def _instantiated_class(self, g: int, target_name: str) -> int:
         """The class a constructor call instantiates (`Foo()` resolved to `Foo.__init__`), else g itself."""
