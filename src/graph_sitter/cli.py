@@ -363,5 +363,18 @@ def restore(directory: Path) -> None:
     click.echo(f"restored {len(report.databases)} databases from {directory} in {report.seconds:.1f}s")
 
 
+def _register_groups() -> None:
+    """The domain command groups, each in its own module over its own library."""
+    from graph_sitter.cli_learning import learning
+    from graph_sitter.cli_projects import projects
+    from graph_sitter.cli_prompts import prompts
+    from graph_sitter.cli_tasks import tasks
+
+    for group in (tasks, projects, prompts, learning):
+        main.add_command(group)
+
+
+_register_groups()
+
 if __name__ == "__main__":
     main()

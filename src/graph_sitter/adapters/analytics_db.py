@@ -106,3 +106,158 @@ def _version() -> str:
     from graph_sitter import __version__
 
     return __version__
+
+
+# -- alert rules and their firings ----------------------------------------------------------------------------------
+# (imported here so that this section stays an addition at the end of the module)
+from contextlib import contextmanager  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from typing import Iterator, Sequence  # noqa: E402
+
+
+@dataclass(frozen=True)
+class AlertInstance:
+    """A row of alert_instances: one firing of a rule, with the rule's settings as they were."""
+
+    id: uuid.UUID
+    alert_rule_id: uuid.UUID
+    rule_name: str
+    analysis_run_id: uuid.UUID | None
+    status: str
+    severity: str
+    metric_name: str
+    comparison: str
+    threshold_type: str
+    threshold_value: float
+    triggered_value: float | None
+    baseline_value: float | None
+    change_value: float | None
+    triggered_at: datetime
+    entity_key: str | None
+    context_data: dict[str, Any]
+
+
+_RULE_COLUMNS = ("id, name, metric_name, comparison, threshold_value, threshold_type, baseline, baseline_window,"
+                 " severity, cooldown_minutes, dimension_filter")
+_INSTANCE_COLUMNS = ("i.id, i.alert_rule_id, r.name, i.analysis_run_id, i.status, i.severity, i.metric_name,"
+                     " i.comparison, i.threshold_type, i.threshold_value, i.triggered_value, i.baseline_value,"
+                     " i.change_value, i.triggered_at, i.entity_key, i.context_data")
+
+
+class AlertStore:
+    """alert_rules and alert_instances over one connection; the rules' logic is in graph_sitter.analytics.alerts."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.conn = conn
+
+    @contextmanager
+    def evaluating(self, analysis_run_id: uuid.UUID) -> Iterator[None]:
+        """One transaction for evaluating a run, serialised per run so a redelivery waits and then finds the firings."""
+        with self.conn.transaction():
+            self.conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"alerts:{analysis_run_id}",))
+            yield
+
+    def ensure_rules(self, organization_id: uuid.UUID | None, specs: Sequence[Any]) -> int:
+        """Create the rules that do not exist yet (by name); returns how many were created."""
+        created = 0
+        for s in specs:
+            row = self.conn.execute(
+                "INSERT INTO alert_rules (organization_id, name, description, metric_name, entity_type, comparison,"
+                " threshold_value, threshold_type, baseline, baseline_window, severity, metadata)"
+                " VALUES (%s, %s, %s, %s, 'codebase', %s, %s, %s, %s, %s, %s, '{\"builtin\": true}')"
+                " ON CONFLICT ON CONSTRAINT alert_rules_name_org_unique DO NOTHING RETURNING id",
+                (organization_id, s.name, s.description, s.metric_name, s.comparison, s.threshold_value,
+                 s.threshold_type, s.baseline, s.baseline_window, s.severity),
+            ).fetchone()
+            created += row is not None
+        return created
+
+    def active_rules(self, organization_id: uuid.UUID | None) -> list[Any]:
+        """The organization's active rules, by name."""
+        from graph_sitter.analytics.alerts import AlertRule
+
+        rows = self.conn.execute(
+            f"SELECT {_RULE_COLUMNS} FROM alert_rules WHERE organization_id IS NOT DISTINCT FROM %s AND is_active"
+            " ORDER BY name", (organization_id,),
+        ).fetchall()
+        return [AlertRule(*r) for r in rows]
+
+    def series(self, codebase_id: uuid.UUID, metric_name: str, dimension_filter: Mapping[str, Any],
+               until: datetime) -> list[tuple[datetime, float]]:
+        """(measured_at, value) of a codebase metric up to `until`, oldest first; the filter names one dimension set."""
+        if not dimension_filter:
+            points = AnalyticsStore(self.conn).metric_series(codebase_id, metric_name)
+        else:
+            points = [(r[0], r[1]) for r in self.conn.execute(
+                "SELECT measured_at, value_numeric FROM metrics WHERE codebase_id = %s AND metric_name = %s"
+                " AND dimensions = %s::jsonb AND value_numeric IS NOT NULL ORDER BY measured_at",
+                (codebase_id, metric_name, json.dumps(dict(dimension_filter))),
+            ).fetchall()]
+        return [(at, v) for at, v in points if at <= until and v is not None]
+
+    def has_firing(self, rule_id: uuid.UUID, analysis_run_id: uuid.UUID, codebase_id: uuid.UUID) -> bool:
+        """Whether the rule already fired for this run of this codebase."""
+        return self.conn.execute(
+            "SELECT 1 FROM alert_instances WHERE alert_rule_id = %s AND analysis_run_id = %s AND entity_id = %s",
+            (rule_id, analysis_run_id, codebase_id),
+        ).fetchone() is not None
+
+    def last_firing(self, rule_id: uuid.UUID, codebase_id: uuid.UUID) -> datetime | None:
+        """When the rule last fired for this codebase."""
+        row = self.conn.execute(
+            "SELECT max(triggered_at) FROM alert_instances WHERE alert_rule_id = %s AND entity_id = %s",
+            (rule_id, codebase_id),
+        ).fetchone()
+        return None if row is None else row[0]
+
+    def record_firing(self, evaluation: Any, *, organization_id: uuid.UUID | None, analysis_run_id: uuid.UUID,
+                      codebase_id: uuid.UUID, codebase_name: str, measured_at: datetime) -> uuid.UUID:
+        """Store one firing of a rule, with a snapshot of the rule."""
+        rule = evaluation.rule
+        row = self.conn.execute(
+            "INSERT INTO alert_instances (alert_rule_id, organization_id, analysis_run_id, severity, metric_name,"
+            " comparison, threshold_type, threshold_value, triggered_value, baseline_value, change_value,"
+            " entity_type, entity_id, entity_key, context_data)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 'codebase', %s, %s, %s) RETURNING id",
+            (rule.id, organization_id, analysis_run_id, rule.severity, rule.metric_name, rule.comparison,
+             rule.threshold_type, rule.threshold_value, evaluation.value, evaluation.baseline, evaluation.change,
+             codebase_id, codebase_name,
+             json.dumps({"rule": rule.name, "baseline": rule.baseline, "baseline_window": rule.baseline_window,
+                         "measured_at": measured_at.isoformat(), "codebase": codebase_name})),
+        ).fetchone()
+        assert row is not None
+        return row[0]
+
+    def mark_evaluated(self, rule_ids: Sequence[uuid.UUID], fired_ids: Sequence[uuid.UUID]) -> None:
+        """Stamp the rules evaluated now, and count a trigger for those that fired."""
+        self.conn.execute(
+            "UPDATE alert_rules SET last_evaluated_at = now(),"
+            " last_triggered_at = CASE WHEN id = ANY(%s) THEN now() ELSE last_triggered_at END,"
+            " trigger_count = trigger_count + (id = ANY(%s))::int WHERE id = ANY(%s)",
+            (list(fired_ids), list(fired_ids), list(rule_ids)),
+        )
+
+    def instances(self, *, codebase_id: uuid.UUID | None = None, analysis_run_id: uuid.UUID | None = None,
+                  status: str | None = None, limit: int = 100) -> list[AlertInstance]:
+        """Firings, newest first, filtered by codebase, analytics run and status."""
+        clauses, params = [], []
+        for column, value in (("i.entity_id", codebase_id), ("i.analysis_run_id", analysis_run_id),
+                              ("i.status", status)):
+            if value is not None:
+                clauses.append(f"{column} = %s")
+                params.append(value)
+        where = " WHERE " + " AND ".join(clauses) if clauses else ""
+        rows = self.conn.execute(
+            f"SELECT {_INSTANCE_COLUMNS} FROM alert_instances i JOIN alert_rules r ON r.id = i.alert_rule_id{where}"
+            " ORDER BY i.triggered_at DESC, r.name LIMIT %s", (*params, limit),
+        ).fetchall()
+        return [AlertInstance(*r) for r in rows]
+
+    def set_instance_status(self, instance_id: uuid.UUID, status: str, by: uuid.UUID | None = None) -> None:
+        """Acknowledge or resolve a firing (the database refuses other transitions)."""
+        self.conn.execute(
+            "UPDATE alert_instances SET status = %s,"
+            " acknowledged_at = CASE WHEN %s = 'acknowledged' THEN now() ELSE acknowledged_at END,"
+            " acknowledged_by = coalesce(%s, acknowledged_by) WHERE id = %s",
+            (status, status, by, instance_id),
+        )

@@ -1,0 +1,1 @@
+"""Tests of the six domain databases fed by the plugins."""
