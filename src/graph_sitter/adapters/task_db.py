@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import psycopg
+from psycopg import sql
 
 from graph_sitter.errors import GraphSitterError
 
@@ -226,8 +227,8 @@ class TaskStore:
             return uuid.UUID(ref)
         if not _UUID_PREFIX.match(ref):
             raise TaskNotFound(f"no {what} {ref!r}: give its id or the first characters of it")
-        # table is one of two constants below, never user input
-        rows = self.conn.execute(f"SELECT id FROM {table} WHERE id::text LIKE %s LIMIT 2", (ref + "%",)).fetchall()
+        query = sql.SQL("SELECT id FROM {} WHERE id::text LIKE %s LIMIT 2").format(sql.Identifier(table))
+        rows = self.conn.execute(query, (ref + "%",)).fetchall()
         if not rows:
             raise TaskNotFound(f"no {what} with id {ref}")
         if len(rows) > 1:
