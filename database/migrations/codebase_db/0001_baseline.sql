@@ -192,6 +192,8 @@ CREATE TABLE file_analysis (
 );
 
 CREATE INDEX file_analysis_last_run_id_idx ON file_analysis (last_run_id);
+-- pickled by graph_sitter, never compressible by pglz: stored out of line as is
+ALTER TABLE file_analysis ALTER COLUMN summary SET STORAGE EXTERNAL, ALTER COLUMN call_references SET STORAGE EXTERNAL;
 
 -- -----------------------------------------------------------------------------
 -- code_elements: symbols (bulk-loaded, see header)
@@ -287,8 +289,10 @@ CREATE TABLE relationships (
 
 -- callers (target) and callees (source); a run replaces a file's edges by file_path, which scans one
 -- codebase's partition only, so it needs no index of its own.
-CREATE INDEX relationships_codebase_source_idx ON relationships (codebase_id, source_id);
-CREATE INDEX relationships_codebase_target_idx ON relationships (codebase_id, target_id);
+-- contains edges are left out: parent_id on code_elements answers "what is inside", and they are a fifth of
+-- all edges.
+CREATE INDEX relationships_codebase_source_idx ON relationships (codebase_id, source_id) WHERE kind <> 'contains';
+CREATE INDEX relationships_codebase_target_idx ON relationships (codebase_id, target_id) WHERE kind <> 'contains';
 -- the module import graph (cycles, dependencies between files): a few percent of the edges
 CREATE INDEX relationships_codebase_imports_idx ON relationships (codebase_id, file_path) WHERE kind = 'imports';
 

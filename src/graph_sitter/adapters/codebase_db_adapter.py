@@ -7,17 +7,17 @@ occurrence), so an unchanged element keeps its id across runs and edges into it 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import operator
 import pickle
 import uuid
-import zlib
 from collections import Counter
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import psycopg
 from psycopg import sql
@@ -93,6 +93,8 @@ class StorePlan:
     files: Mapping[str, FileResult] = field(default_factory=dict)    # every file, for element ids of targets
     replace_all: bool = False                                        # a full run: every row of the codebase is new
     prepared: dict[str, PreparedFile] = field(default_factory=dict)  # rows made by the workers, by path
+    edge_chunks: Iterable[tuple[str, set[tuple[str, str]]]] | None = None  # edges formatted by resolver workers
+    staging: dict[str, str] | None = None                            # full run: staging tables, elements loaded
 
 
 def element_id_strings(codebase_id: uuid.UUID, result: FileResult) -> list[str]:
@@ -134,17 +136,19 @@ _FILE_STATE = tuple(f.name for f in fields(FileResult) if f.name not in ("elemen
 
 #: Bumped whenever the summary layout or the extractor's output changes: older summaries are then ignored and
 #: their files re-parsed.
-SUMMARY_VERSION = 1
+SUMMARY_VERSION = 2
 
 
 def _pack(payload: Any) -> bytes:
-    return zlib.compress(pickle.dumps((SUMMARY_VERSION, payload), protocol=pickle.HIGHEST_PROTOCOL), 1)
+    # Not compressed: the bytes are written once and read back whole, and zlib cost more CPU than the disk
+    # and loopback time it saved (the column is STORAGE EXTERNAL, so PostgreSQL does not compress it either).
+    return pickle.dumps((SUMMARY_VERSION, payload), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _unpack(blob: bytes) -> Any:
     """The payload of a blob, or None when it is from another version or unreadable."""
     try:
-        version, payload = pickle.loads(zlib.decompress(blob))
+        version, payload = pickle.loads(blob)
     except Exception:  # any damage or older layout: the caller re-parses the file
         return None
     return payload if version == SUMMARY_VERSION else None
@@ -220,7 +224,7 @@ def file_row(r: FileResult) -> tuple[Any, ...]:
     mi = r.maintainability_index
     counted = r.skipped_reason is None  # a skipped file's lines were never counted: NULL, not 0
     return (
-        r.path, _file_type(r.path), r.language, r.content_hash, r.size_bytes or None,
+        r.path, _file_type(r.path), r.language, r.content_hash, None if r.skipped_reason and not r.size_bytes else r.size_bytes,
         *((r.total_lines, r.code_lines, r.comment_lines, r.blank_lines) if counted else (None,) * 4),
         r.parse_error_count, len(functions), classes, sum(e.cyclomatic_complexity or 0 for e in functions),
         None if mi is None else round(max(0.0, min(100.0, mi)), 2), r.skipped_reason,
@@ -235,25 +239,44 @@ def row_blobs(prepared: PreparedFile | None, r: FileResult) -> tuple[bytes | Non
 
 
 def prepare_file(codebase_id: str, run_id: str, result: FileResult) -> tuple[FileResult, PreparedFile]:
-    """Everything the store needs from one file, made where the file was parsed; returns the result without
-    docstrings and signatures (what resolution needs) and the prepared rows."""
+    """Everything the store needs from one file, made where the file was parsed; returns the result stripped
+    of docstrings and signatures (resolution does not need them, and they are a third of the pickle).
+
+    The result is changed in place: it belongs to the worker that made it and is not used after this.
+    """
     prepared = PreparedFile(
         element_lines(codebase_id, run_id, result), file_row(result),
         *((None, None) if result.skipped_reason else summary_blobs(result)),
     )
-    return slim(result), prepared
+    for e in result.elements:
+        e.docstring = e.signature = None
+    return result, prepared
 
 
-def slim(result: FileResult) -> FileResult:
-    """A copy of a result without docstrings and signatures: a third of the pickle, all resolution needs."""
-    if not result.elements:
-        return result
-    first, last = _SLIM[0], _SLIM[-1] + 1
-    blank = (None,) * (last - first)
-    copy = FileResult(**{name: getattr(result, name) for name in _FILE_STATE})
-    copy.elements = [Element(*(row[:first] + blank + row[last:])) for row in map(_ELEMENT_ROW, result.elements)]
-    copy.references = result.references
-    return copy
+def relationship_lines(codebase_id: uuid.UUID, run_id: str, edges: Iterable[Any],
+                       ids_of: Callable[[str], list[str]]) -> tuple[str, set[tuple[str, str]]]:
+    """The COPY text lines (relationships columns) of some edges, and the external dependencies they name."""
+    cid = str(codebase_id)
+    next_id = _RowIds().next
+    text = ct.text
+    null = ct.NULL
+    site_paths: dict[str, str] = {}
+    externals: dict[tuple[str, str], str] = {}
+    out = []
+    for e in edges:
+        source = ids_of(e.source_file)[e.source_index]
+        target = null if e.target_index is None or e.target_file is None else ids_of(e.target_file)[e.target_index]
+        ext = null
+        if e.external:
+            key = (e.ecosystem or "unknown", e.external)
+            ext = externals.get(key) or externals.setdefault(key, str(external_id(codebase_id, *key)))
+        site = site_paths.get(e.source_file)
+        if site is None:
+            site = site_paths[e.source_file] = text(e.source_file)
+        resolved = "t" if e.resolved and (target is not null or ext is not null) else "f"
+        out.append(f"{next_id()}\t{cid}\t{run_id}\t{e.kind}\t{source}\t{target}\t{text(e.target_name)}\t{ext}"
+                   f"\t{resolved}\t{site}\t{e.line}\n")
+    return "".join(out), set(externals)
 
 
 def _file_type(path: str) -> str:
@@ -282,6 +305,12 @@ class CodebaseStore:
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.conn = conn
+        self._in_run_transaction = False
+
+    def _end_read(self) -> None:
+        """Close the implicit transaction a read opened, unless it is part of the run's transaction."""
+        if not self._in_run_transaction:
+            self.conn.commit()
 
     # -- codebases ----------------------------------------------------------------------------------------
     def find_codebase(self, ref: str) -> Codebase | None:
@@ -297,7 +326,7 @@ class CodebaseStore:
                 " ORDER BY last_analyzed_at DESC NULLS LAST",
                 (path,),
             ).fetchall()
-        self.conn.commit()
+        self._end_read()
         return Codebase(*rows[0]) if rows else None
 
     def get_codebase(self, ref: str) -> Codebase:
@@ -419,7 +448,7 @@ class CodebaseStore:
             " WHERE codebase_id = %s",
             (codebase_id,),
         ).fetchall()
-        self.conn.commit()
+        self._end_read()
         return {r[0]: FileState(r[1], r[2], r[3], r[4]) for r in rows}
 
     def load_summaries(self, codebase_id: uuid.UUID, paths: Iterable[str], with_calls: bool = False
@@ -442,13 +471,38 @@ class CodebaseStore:
                 result = summary_result(summary, calls)
                 if result is not None:
                     out[path] = result
-        self.conn.commit()
+        self._end_read()
         return out
 
     # -- writing a run ------------------------------------------------------------------------------------
-    def transaction(self) -> Any:
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
         """The one transaction a run's writes share: all of them become visible together, or none."""
-        return self.conn.transaction()
+        self.conn.commit()  # end any implicit read transaction, so this one is a real transaction, not a savepoint
+        self._in_run_transaction = True
+        try:
+            with self.conn.transaction():
+                yield
+        finally:
+            self._in_run_transaction = False
+
+    def create_staging(self, codebase_id: uuid.UUID) -> dict[str, str]:
+        """Empty staging tables for a full run's code_elements and relationships (inside `transaction()`)."""
+        return {t: self._staging_table(t, codebase_id) for t in ("code_elements", "relationships")}
+
+    @contextlib.contextmanager
+    def element_sink(self, table: str) -> Iterator[Callable[[str], None]]:
+        """A COPY into `table` kept open while the workers parse: each file's element lines go in as they come."""
+        with self.conn.cursor() as cur, cur.copy(
+            sql.SQL("COPY {} ({}) FROM STDIN").format(
+                sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, _ELEMENT_COLUMNS))
+            )
+        ) as copy:
+            def write(lines: str) -> None:
+                if lines:
+                    copy.write(lines)
+
+            yield write
 
     def write_changes(self, run: Run, plan: StorePlan) -> None:
         """Replace the rows of changed, deleted and re-resolved files (call inside `transaction()`)."""
@@ -472,8 +526,9 @@ class CodebaseStore:
             )
         self._copy_files(run, plan)
         if plan.replace_all:
-            staging = {t: self._staging_table(t, cid) for t in ("code_elements", "relationships")}
-            self._copy_elements(run, plan, ids_of, staging["code_elements"])
+            staging = plan.staging or self.create_staging(cid)
+            if not plan.staging:  # else the elements were streamed in while the files were parsed
+                self._copy_elements(run, plan, ids_of, staging["code_elements"])
             externals = self._copy_relationships(run, plan, ids_of, staging["relationships"])
             self._archive_changed_metrics(cid, staging["code_elements"])
             for table, new in staging.items():
@@ -598,40 +653,28 @@ class CodebaseStore:
         )
 
     def _copy_relationships(self, run: Run, plan: StorePlan, ids_of: Any, table: str) -> set[tuple[str, str]]:
-        """COPY the edges as the resolver produces them (plan.edges may be a generator); returns the externals."""
-        cid = str(run.codebase_id)
-        rid = str(run.id)
-        next_id = _RowIds().next
-        files = plan.files
-        text = ct.text
-        null = ct.NULL
-        site_paths: dict[str, str] = {}
-        externals: dict[tuple[str, str], str] = {}
+        """COPY the edges: chunks already formatted (by resolver workers), or edges as they are resolved."""
+        externals: set[tuple[str, str]] = set()
 
-        def lines() -> Iterator[str]:
-            for e in plan.edges:
-                source = ids_of(e.source_file)[e.source_index]
-                target = null
-                if e.target_index is not None and e.target_file in files:
-                    target = ids_of(e.target_file)[e.target_index]
-                ext = null
-                if e.external:
-                    key = (e.ecosystem or "unknown", e.external)
-                    ext = externals.get(key) or externals.setdefault(key, str(external_id(run.codebase_id, *key)))
-                site = site_paths.get(e.source_file)
-                if site is None:
-                    site = site_paths[e.source_file] = text(e.source_file)
-                resolved = "t" if e.resolved and (target is not null or ext is not null) else "f"
-                yield (f"{next_id()}\t{cid}\t{rid}\t{e.kind}\t{source}\t{target}\t{text(e.target_name)}\t{ext}"
-                       f"\t{resolved}\t{site}\t{e.line}\n")
+        def chunks() -> Iterator[str]:
+            if plan.edge_chunks is not None:
+                for text, used in plan.edge_chunks:
+                    externals.update(used)
+                    yield text
+                return
+            text, used = relationship_lines(run.codebase_id, str(run.id), plan.edges, ids_of)
+            externals.update(used)
+            yield text
 
         with self.conn.cursor() as cur, cur.copy(
             sql.SQL("COPY {} ({}) FROM STDIN").format(
                 sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, _RELATIONSHIP_COLUMNS))
             )
         ) as copy:
-            ct.write_lines(copy, lines(), chunk_chars=1 << 18)
-        return set(externals)
+            for text in chunks():
+                if text:
+                    copy.write(text)
+        return externals
 
     def _prune_externals(self, codebase_id: uuid.UUID) -> None:
         self.conn.execute(

@@ -82,7 +82,7 @@ class CodebaseQueries:
             f"SELECT r.kind, s.qualified_name, coalesce(t.qualified_name, r.target_name), r.file_path, r.line, r.resolved"
             f" FROM relationships r JOIN code_elements s ON s.id = r.source_id"
             f" LEFT JOIN code_elements t ON t.id = r.target_id"
-            f" WHERE r.codebase_id = %s AND r.{anchor} = ANY(%s) AND r.kind = ANY(%s)"
+            f" WHERE r.codebase_id = %s AND r.{anchor} = ANY(%s) AND r.kind = ANY(%s) AND r.kind <> 'contains'"
             f" ORDER BY r.file_path, r.line",
             (self.codebase_id, ids, list(kinds)),
         ).fetchall()
@@ -111,10 +111,10 @@ class CodebaseQueries:
             ), walk(node, depth) AS (
                 SELECT r.{far}, 1 FROM relationships r
                  WHERE r.codebase_id = %(c)s AND r.{near} IN (SELECT id FROM scope)
-                   AND r.kind = ANY(%(kinds)s) AND r.{far} IS NOT NULL
+                   AND r.kind = ANY(%(kinds)s) AND r.kind <> 'contains' AND r.{far} IS NOT NULL
                 UNION
                 SELECT r.{far}, w.depth + 1 FROM walk w JOIN relationships r
-                    ON r.codebase_id = %(c)s AND r.{near} = w.node AND r.kind = ANY(%(kinds)s)
+                    ON r.codebase_id = %(c)s AND r.{near} = w.node AND r.kind = ANY(%(kinds)s) AND r.kind <> 'contains'
                  WHERE r.{far} IS NOT NULL AND w.depth < %(max)s
             )
             SELECT 'depends', %(sym)s, e.qualified_name, e.file_path, e.start_line, true, min(w.depth)

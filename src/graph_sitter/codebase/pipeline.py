@@ -7,6 +7,9 @@ of the files that depend on them are rewritten. `full=True` re-parses everything
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import gc
 import multiprocessing
 import os
 import subprocess
@@ -142,6 +145,23 @@ def _extract_files_for_store(root: Path, paths: list[str], options: ExtractOptio
     yield from _in_workers(_extract_and_prepare, tasks, jobs, progress)
 
 
+def _take(r: FileResult, rows: Any, prepared: dict[str, Any], previous: dict[str, Any], forced: set[str], full: bool,
+          touched: dict[str, int], fresh: dict[str, FileResult], mtimes: dict[str, int], batch: list[FileResult],
+          run: Any, call_safely: Any) -> None:
+    """Sort one extracted file into fresh (to store) or touched (same bytes, new mtime), and batch the hook."""
+    prepared[r.path] = rows
+    state = previous.get(r.path)
+    if not full and r.path not in forced and state is not None and r.content_hash is not None \
+            and state.content_hash == r.content_hash and state.skipped_reason is None and r.skipped_reason is None:
+        touched[r.path] = mtimes[r.path]  # same bytes, new mtime: nothing to rewrite
+    else:
+        fresh[r.path] = r
+    batch.append(r)
+    if len(batch) >= 256:
+        call_safely("files_analyzed", run=run, files=list(batch))
+        batch.clear()
+
+
 def _changed(walked: WalkResult, previous: dict[str, Any], full: bool) -> tuple[list[str], dict[str, int]]:
     """Files to re-extract, and files whose content is known unchanged (path -> mtime_ns)."""
     todo: list[str] = []
@@ -149,7 +169,7 @@ def _changed(walked: WalkResult, previous: dict[str, Any], full: bool) -> tuple[
     for entry in walked.files:
         state = previous.get(entry.path)
         if (not full and state is not None and state.skipped_reason is None
-                and state.size_bytes == entry.size_bytes and state.mtime_ns == entry.mtime_ns):
+                and (state.size_bytes or 0) == entry.size_bytes and state.mtime_ns == entry.mtime_ns):
             unchanged[entry.path] = entry.mtime_ns
         else:
             todo.append(entry.path)
@@ -177,10 +197,45 @@ def _manifests(root: Path, walked: WalkResult) -> dict[str, str]:
     return found
 
 
-def _resolve_in_batches(resolver: Any, sites: list[str], batch: int = 128) -> Iterator[Any]:
-    """Edges a few files at a time, so the database loads one batch while the next is being resolved."""
-    for start in range(0, len(sites), batch):
-        yield from resolver.resolve(sites[start:start + batch])
+#: What forked resolver workers share with the parent: the resolver, the files, the codebase and run ids.
+_RESOLVING: tuple[Any, ...] | None = None
+
+
+def _resolve_batch(paths: list[str]) -> tuple[str, set[tuple[str, str]]]:
+    """In a forked worker: resolve the edges of some files and format them as COPY lines."""
+    from graph_sitter.adapters.codebase_db_adapter import element_id_strings, relationship_lines
+
+    assert _RESOLVING is not None
+    resolver, files, codebase_id, run_id, cache = _RESOLVING
+
+    def ids_of(path: str) -> list[str]:
+        ids = cache.get(path)
+        if ids is None:
+            ids = cache[path] = element_id_strings(codebase_id, files[path])
+        return ids
+
+    return relationship_lines(codebase_id, run_id, resolver.resolve(paths), ids_of)
+
+
+def _resolve_in_workers(resolver: Any, files: dict[str, FileResult], sites: list[str], codebase_id: Any,
+                        run_id: str, jobs: int, batch: int = 96) -> Iterator[tuple[str, set[tuple[str, str]]]]:
+    """Resolve and format the edges of `sites` on forked workers that share the resolver; chunks in order.
+
+    Resolution is pure Python over in-memory indexes, so it parallelises like parsing; the database loads one
+    chunk while the workers make the next.
+    """
+    global _RESOLVING
+    batches = [sites[i:i + batch] for i in range(0, len(sites), batch)]
+    _RESOLVING = (resolver, files, codebase_id, run_id, {})
+    try:
+        if jobs <= 1 or len(batches) < 4 or "fork" not in multiprocessing.get_all_start_methods():
+            for paths in batches:
+                yield _resolve_batch(paths)
+            return
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            yield from pool.map(_resolve_batch, batches)
+    finally:
+        _RESOLVING = None
 
 
 def _register_plugin_languages() -> None:
@@ -247,12 +302,19 @@ def analyze(path: str | os.PathLike[str], options: AnalyzeOptions | None = None,
             run = store.start_run(codebase, run_type, config, org)
             call_safely("analysis_started", run=run)
             timer.lap("setup")
+            # Hundreds of thousands of small acyclic objects arrive from the workers: the cyclic garbage collector
+            # would rescan them again and again for nothing.
+            collecting = gc.isenabled()
+            gc.disable()
             try:
                 result = _run(store, run, root, options, previous, jobs, timer, settings)
             except BaseException as exc:
                 store.fail_run(run, f"{type(exc).__name__}: {exc}")
                 call_safely("analysis_failed", run=run, error=exc)
                 raise
+            finally:
+                if collecting:
+                    gc.enable()
         finally:
             store.unlock(codebase.id)
     finally:
@@ -287,25 +349,39 @@ def _run(store: Any, run: Any, root: Path, options: AnalyzeOptions, previous: di
         todo += sorted(forced)
         unchanged = {p: m for p, m in unchanged.items() if p in summaries}
     timer.lap("diff")
+    # One transaction from here to the completed run: on a full run the elements stream into their staging table
+    # while the workers parse, and nothing becomes visible before the commit.
+    with store.transaction():
+        result, raised = _parse_resolve_store(store, run, root, options, previous, jobs, timer, settings, walked,
+                                              full, todo, unchanged, current, skipped_now, deleted, summaries, forced)
+    _tell_plugins(run, result, raised, timer)
+    return result
 
+
+def _parse_resolve_store(store: Any, run: Any, root: Path, options: AnalyzeOptions, previous: dict[str, Any],
+                         jobs: int, timer: _Timer, settings: Settings, walked: WalkResult, full: bool,
+                         todo: list[str], unchanged: dict[str, int], current: set[str],
+                         skipped_now: dict[str, Any], deleted: list[str], summaries: dict[str, FileResult],
+                         forced: set[str]) -> tuple[AnalysisResult, list[tuple[str, str, BaseException]]]:
+    from graph_sitter.adapters.codebase_db_adapter import StorePlan
+    from graph_sitter.adapters.codebase_db_queries import CodebaseQueries
+    from graph_sitter.codebase.insights import codebase_metrics
+    from graph_sitter.codebase.resolve import Resolver, interface_key
+    from graph_sitter.plugins import call_safely
+
+    staging = store.create_staging(run.codebase_id) if full else None
     fresh: dict[str, FileResult] = {}
     touched: dict[str, int] = {}
     mtimes = {f.path: f.mtime_ns for f in walked.files}
     batch: list[FileResult] = []
     prepared: dict[str, Any] = {}
-    for r, rows in _extract_files_for_store(root, todo, ExtractOptions(max_file_size=options.max_file_size), jobs,
-                                            str(run.codebase_id), str(run.id), options.progress):
-        prepared[r.path] = rows
-        state = previous.get(r.path)
-        if not full and r.path not in forced and state is not None and r.content_hash is not None \
-                and state.content_hash == r.content_hash and state.skipped_reason is None and r.skipped_reason is None:
-            touched[r.path] = mtimes[r.path]  # same bytes, new mtime: nothing to rewrite
-        else:
-            fresh[r.path] = r
-        batch.append(r)
-        if len(batch) >= 256:
-            call_safely("files_analyzed", run=run, files=batch)
-            batch = []
+    with store.element_sink(staging["code_elements"]) if staging else contextlib.nullcontext() as sink:
+        for r, rows in _extract_files_for_store(root, todo, ExtractOptions(max_file_size=options.max_file_size),
+                                                jobs, str(run.codebase_id), str(run.id), options.progress):
+            if sink is not None:
+                sink(rows.element_lines)
+                rows = dataclasses.replace(rows, element_lines="")
+            _take(r, rows, prepared, previous, forced, full, touched, fresh, mtimes, batch, run, call_safely)
     if batch:
         call_safely("files_analyzed", run=run, files=batch)
     skipped_results = [FileResult(path=s.path, language=s.language, skipped_reason=s.reason) for s in walked.skipped]
@@ -318,12 +394,13 @@ def _run(store: Any, run: Any, root: Path, options: AnalyzeOptions, previous: di
     changed = [p for p, r in fresh.items() if r.skipped_reason is None]
     analysed_paths = [p for p in current if p in fresh or p in touched or p in unchanged]
     plan = StorePlan(analysed=list(fresh.values()), deleted=deleted, touched=touched, mtimes=mtimes, files=dict(fresh),
-                     replace_all=full, prepared={p: prepared[p] for p in fresh if p in prepared})
+                     replace_all=full, prepared={p: prepared[p] for p in fresh if p in prepared}, staging=staging)
     cycles_may_change = True
     manifests = _manifests(root, walked) if (changed or deleted) else {}
     if full:
         files = {p: r for p, r in plan.files.items() if r.skipped_reason is None}
-        plan.edges = _resolve_in_batches(Resolver(files, manifests), sorted(files))
+        plan.edge_chunks = _resolve_in_workers(Resolver(files, manifests), files, sorted(files), run.codebase_id,
+                                               str(run.id), jobs)
         plan.edge_sites = set(files)
     elif changed or deleted:
         files = {p: summaries[p] for p in analysed_paths if p not in fresh and p in summaries}
@@ -340,7 +417,7 @@ def _run(store: Any, run: Any, root: Path, options: AnalyzeOptions, previous: di
         if with_calls:
             files.update(with_calls)
             resolver = Resolver(files, manifests)
-        plan.edges = _resolve_in_batches(resolver, sorted(sites))
+        plan.edge_chunks = _resolve_in_workers(resolver, files, sorted(sites), run.codebase_id, str(run.id), jobs)
         plan.edge_sites = sites
         plan.files = files
         cycles_may_change = _imports_may_close_cycles(resolver, changed, deleted, old, fresh)
@@ -356,52 +433,58 @@ def _run(store: Any, run: Any, root: Path, options: AnalyzeOptions, previous: di
         "seconds": timer.seconds,
         "changes": {"changed": len(changed), "deleted": len(deleted), "touched": len(touched)},
     }
-    with store.transaction():
-        store.write_changes(run, plan)
-        timer.lap("store")
-        totals = store.codebase_totals(run.codebase_id)
-        previous_findings = store.previous_findings(run.codebase_id, run.id)
-        if plan.analysed or plan.deleted or previous_findings is None or "metrics" not in previous_findings:
-            known = None if cycles_may_change or previous_findings is None else previous_findings.get("import_cycles")
-            findings = codebase_metrics(CodebaseQueries(store.conn, run.codebase_id), totals, known_cycles=known)
-        else:  # nothing changed: the codebase measures as it did
-            findings = {k: v for k, v in previous_findings.items() if k != "changes"}
-        timer.lap("measure")
-        result = AnalysisResult(
-            run_id=run.id, codebase_id=run.codebase_id, codebase=run.codebase_name, root=str(root),
-            run_type=run.run_type,
-            files={"discovered": summary["files_discovered"], "analyzed": len(changed),
-                   "unchanged": len(unchanged) + len(touched), "deleted": len(deleted),
-                   "skipped": len(walked.skipped), "total": totals["files"]},
-            elements=totals["elements"], relationships=totals["relationships"], calls=totals["calls"],
-            skipped=[{"path": s.path, "reason": s.reason} for s in walked.skipped]
-            + [{"path": r.path, "reason": r.skipped_reason} for r in fresh.values()
-               if r.skipped_reason and r.path not in skipped_now],
-            metrics=dict(findings["metrics"]), findings=findings, results=files, settings=settings,
-            previous_findings=previous_findings or {},
-        )
-        # Plugins' extra metrics are stored with the run, so they are asked before it is completed.
-        extra, failures = call_safely("extra_metrics", run=run, codebase=result)
-        for named in extra:
-            if isinstance(named, dict):
-                result.metrics.update({str(k): v for k, v in named.items()})
-        findings = dict(findings, metrics=dict(result.metrics))
-        result.findings = findings
-        summary["seconds"] = timer.seconds
-        store.complete_run(run, summary, totals, findings)
+    # (still inside the run's transaction)
+    store.write_changes(run, plan)
+    timer.lap("store")
+    totals = store.codebase_totals(run.codebase_id)
+    previous_findings = store.previous_findings(run.codebase_id, run.id)
+    if plan.analysed or plan.deleted or previous_findings is None or "metrics" not in previous_findings:
+        known = None if cycles_may_change or previous_findings is None else previous_findings.get("import_cycles")
+        findings = codebase_metrics(CodebaseQueries(store.conn, run.codebase_id), totals, known_cycles=known)
+    else:  # nothing changed: the codebase measures as it did
+        findings = {k: v for k, v in previous_findings.items() if k != "changes"}
+    timer.lap("measure")
+    result = AnalysisResult(
+        run_id=run.id, codebase_id=run.codebase_id, codebase=run.codebase_name, root=str(root),
+        run_type=run.run_type,
+        files={"discovered": summary["files_discovered"], "analyzed": len(changed),
+               "unchanged": len(unchanged) + len(touched), "deleted": len(deleted),
+               "skipped": len(walked.skipped), "total": totals["files"]},
+        elements=totals["elements"], relationships=totals["relationships"], calls=totals["calls"],
+        skipped=[{"path": s.path, "reason": s.reason} for s in walked.skipped]
+        + [{"path": r.path, "reason": r.skipped_reason} for r in fresh.values()
+           if r.skipped_reason and r.path not in skipped_now],
+        metrics=dict(findings["metrics"]), findings=findings, results=files, settings=settings,
+        previous_findings=previous_findings or {},
+    )
+    # Plugins' extra metrics are stored with the run, so they are asked before it is completed.
+    extra, failures = call_safely("extra_metrics", run=run, codebase=result)
+    for named in extra:
+        if isinstance(named, dict):
+            result.metrics.update({str(k): v for k, v in named.items()})
+    findings = dict(findings, metrics=dict(result.metrics))
+    result.findings = findings
+    summary["seconds"] = timer.seconds
+    store.complete_run(run, summary, totals, findings)
+    return result, [("extra_metrics", name, exc) for name, exc in failures]
+
+
+def _tell_plugins(run: Any, result: AnalysisResult, raised: list[tuple[str, str, BaseException]],
+                  timer: _Timer) -> None:
+    """After the commit: analysis_finished, then plugin_failed for every plugin that raised."""
+    from graph_sitter.plugins import call_safely
+
     timer.lap("store")
     timer.total()
     result.seconds = dict(timer.seconds)
     _, finished_failures = call_safely("analysis_finished", run=run, result=result)
-    raised = [("extra_metrics", name, exc) for name, exc in failures]
-    raised += [("analysis_finished", name, exc) for name, exc in finished_failures]
+    raised = raised + [("analysis_finished", name, exc) for name, exc in finished_failures]
     for hook, name, exc in raised:
         call_safely("plugin_failed", run=run, plugin=name, hook=hook, error=exc)
     result.plugin_failures = [{"plugin": name, "hook": hook, "error": f"{type(exc).__name__}: {exc}"}
                               for hook, name, exc in raised]
     timer.lap("plugins")
     result.seconds["plugins"] = timer.seconds["plugins"]
-    return result
 
 
 def paths_of(results: Iterable[FileResult]) -> list[str]:
