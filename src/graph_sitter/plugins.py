@@ -22,6 +22,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "graph_sitter.builtins.events",
     "graph_sitter.builtins.learning",
     "graph_sitter.builtins.projects",
+    "graph_sitter.builtins.prompts",
     "graph_sitter.builtins.tasks",
 )
 

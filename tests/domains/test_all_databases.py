@@ -39,7 +39,8 @@ def test_one_analysis_feeds_all_seven_databases(cluster: Cluster, gsdb_env: dict
     assert _count(cluster, "learning_db", "SELECT count(*) FROM learning_models") > 0
     assert _count(cluster, "projects_db", "SELECT count(*) FROM repositories WHERE local_path = %s", str(repo)) == 1
     assert _count(cluster, "task_db", "SELECT count(*) FROM tasks WHERE metadata ->> 'codebase_id' = %s", cid) >= 1
-    assert _count(cluster, "prompts_db", "SELECT count(*) FROM organizations") >= 1  # reachable, identity shared
+    assert _count(cluster, "prompts_db", "SELECT count(*) FROM context_sources WHERE source_config ->> 'codebase_id' = %s",
+                  cid) == 1
 
     events = _count(cluster, "events_db", "SELECT count(*) FROM events WHERE metadata ->> 'codebase_id' = %s", cid)
     tasks = _count(cluster, "task_db", "SELECT count(*) FROM tasks WHERE metadata ->> 'codebase_id' = %s", cid)
@@ -50,3 +51,5 @@ def test_one_analysis_feeds_all_seven_databases(cluster: Cluster, gsdb_env: dict
     after = _count(cluster, "events_db", "SELECT count(*) FROM events WHERE metadata ->> 'codebase_id' = %s", cid)
     assert after == events + 2
     assert _count(cluster, "learning_db", "SELECT count(*) FROM adaptations") >= 1
+    assert _count(cluster, "prompts_db", "SELECT count(*) FROM context_sources WHERE source_config ->> 'codebase_id' = %s",
+                  cid) == 1
