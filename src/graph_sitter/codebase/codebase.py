@@ -707,7 +707,44 @@ def _python_return_count(fn: Function) -> int | None:
     return count
 
 
-class SourceFile:
+class _SymbolCollections:
+    """graph-sitter's collections, for a whole codebase or one file: each class supplies `_select`."""
+
+    def _select(self, kinds: frozenset[str] | set[str], top_level: bool = False) -> list[Any]:
+        raise NotImplementedError
+
+    @property
+    def symbols(self) -> list[Symbol]:
+        """Top-level definitions: types, functions, module variables and constants (graph-sitter's symbols)."""
+        return self._select(SYMBOL_KINDS, top_level=True)
+
+    @property
+    def functions(self) -> list[Function]:
+        """Functions and methods, nested ones included."""
+        return self._select(FUNCTION_KINDS)
+
+    @property
+    def classes(self) -> list[Class]:
+        """Class-like elements (class, interface, struct, enum, trait, type alias), nested ones included."""
+        return self._select(TYPE_KINDS)
+
+    @property
+    def interfaces(self) -> list[Interface]:
+        """Interfaces and traits."""
+        return self._select(INTERFACE_KINDS)
+
+    @property
+    def global_vars(self) -> list[GlobalVar]:
+        """Module-level variables and constants."""
+        return self._select(VARIABLE_KINDS, top_level=True)
+
+    @property
+    def imports(self) -> list[Import]:
+        """Import elements."""
+        return self._select({"import"})
+
+
+class SourceFile(_SymbolCollections):
     """One analysed file (graph-sitter's SourceFile): `path` is relative to the root, `name` its stem."""
 
     __slots__ = ("codebase", "_r", "_start", "_stop")
@@ -784,36 +821,6 @@ class SourceFile:
         return self.codebase._symbol(self._start)  # type: ignore[return-value]
 
     @property
-    def symbols(self) -> list[Symbol]:
-        """Its top-level definitions: types, functions, variables and constants."""
-        return self._select(SYMBOL_KINDS, top_level=True)
-
-    @property
-    def functions(self) -> list[Function]:
-        """Its functions and methods, nested ones included."""
-        return self._select(FUNCTION_KINDS)
-
-    @property
-    def classes(self) -> list[Class]:
-        """Its class-like elements, nested ones included."""
-        return self._select(TYPE_KINDS)
-
-    @property
-    def interfaces(self) -> list[Interface]:
-        """Its interfaces and traits."""
-        return self._select(INTERFACE_KINDS)
-
-    @property
-    def global_vars(self) -> list[GlobalVar]:
-        """Its module-level variables and constants."""
-        return self._select(VARIABLE_KINDS, top_level=True)
-
-    @property
-    def imports(self) -> list[Import]:
-        """Its import elements."""
-        return self._select({"import"})
-
-    @property
     def importers(self) -> list["SourceFile"]:
         """The other files that import this one or something defined in it."""
         cb = self.codebase
@@ -842,7 +849,7 @@ class SourceFile:
 # ---------------------------------------------------------------------------------------------------------------
 # Codebase
 # ---------------------------------------------------------------------------------------------------------------
-class Codebase:
+class Codebase(_SymbolCollections):
     """The in-memory view of one analysed codebase; see the module documentation."""
 
     def __init__(
@@ -1106,36 +1113,6 @@ class Codebase:
                 if elements[g].kind in kinds and (not top_level or elements[g].parent == 0)
             ]
         return list(found)
-
-    @property
-    def symbols(self) -> list[Symbol]:
-        """Top-level definitions: types, functions, module variables and constants (graph-sitter's symbols)."""
-        return self._select(SYMBOL_KINDS, top_level=True)
-
-    @property
-    def functions(self) -> list[Function]:
-        """Every function and method, nested ones included."""
-        return self._select(FUNCTION_KINDS)
-
-    @property
-    def classes(self) -> list[Class]:
-        """Every class-like element: class, interface, struct, enum, trait, type alias."""
-        return self._select(TYPE_KINDS)
-
-    @property
-    def interfaces(self) -> list[Interface]:
-        """Every interface and trait."""
-        return self._select(INTERFACE_KINDS)
-
-    @property
-    def global_vars(self) -> list[GlobalVar]:
-        """Module-level variables and constants."""
-        return self._select(VARIABLE_KINDS, top_level=True)
-
-    @property
-    def imports(self) -> list[Import]:
-        """Every import element."""
-        return self._select({"import"})
 
     @property
     def modules(self) -> list[Module]:
