@@ -12,7 +12,12 @@ NULL = "\\N"
 
 def text(value: str | None) -> str:
     """A text field."""
-    return NULL if value is None else value.translate(_ESCAPES)
+    if value is None:
+        return NULL
+    # Most values (names, paths) hold none of the special characters: a few scans beat translate().
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value or "\0" in value:
+        return value.translate(_ESCAPES)
+    return value
 
 
 def number(value: int | float | None) -> str:
