@@ -324,12 +324,7 @@ def analyze(path: str | os.PathLike[str], options: AnalyzeOptions | None = None,
 
 def _run(store: Any, run: Any, root: Path, options: AnalyzeOptions, previous: dict[str, Any], jobs: int,
          timer: _Timer, settings: Settings) -> AnalysisResult:
-    from graph_sitter.adapters.codebase_db_adapter import StorePlan
-    from graph_sitter.adapters.codebase_db_queries import CodebaseQueries
-    from graph_sitter.codebase.insights import codebase_metrics
-    from graph_sitter.codebase.resolve import Resolver, interface_key
-    from graph_sitter.plugins import call_safely
-
+    """Walk and diff, then parse, resolve and store in the run's transaction; the plugins hear of it after."""
     _register_plugin_languages()
     walked = walk_repository(str(root), WalkOptions(include=options.include, exclude=options.exclude,
                                                     max_file_size=options.max_file_size))
