@@ -147,8 +147,8 @@ def test_a_killed_run_leaves_the_previous_results_and_is_marked_failed(settings:
     import sysconfig
 
     repo = tmp_path / "killed"
-    shutil.copytree(Path(sysconfig.get_paths()["stdlib"]) / "email", repo / "email")
-    shutil.copytree(Path(sysconfig.get_paths()["stdlib"]) / "json", repo / "json")
+    for package in ("email", "json", "asyncio", "xml", "concurrent"):
+        shutil.copytree(Path(sysconfig.get_paths()["stdlib"]) / package, repo / package)
     first = run_gsdb(gsdb_env, "analyze", str(repo), "--json")
     assert first.returncode == 0, first.stderr
     codebase_id = json.loads(first.stdout)["codebase_id"]
@@ -162,7 +162,7 @@ def test_a_killed_run_leaves_the_previous_results_and_is_marked_failed(settings:
         while time.monotonic() < deadline and not conn.execute(
                 "SELECT 1 FROM analysis_runs WHERE codebase_id = %s AND status = 'running'", (codebase_id,)).fetchone():
             time.sleep(0.02)
-    time.sleep(0.3)  # into the parse phase
+    time.sleep(0.1)  # into the parse phase
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     state = _snapshot(cluster, codebase_id)
