@@ -93,7 +93,7 @@ class StorePlan:
     files: Mapping[str, FileResult] = field(default_factory=dict)    # every file, for element ids of targets
     replace_all: bool = False                                        # a full run: every row of the codebase is new
     prepared: dict[str, PreparedFile] = field(default_factory=dict)  # rows made by the workers, by path
-    edge_chunks: Iterable[tuple[str, set[tuple[str, str]]]] | None = None  # edges formatted by resolver workers
+    edge_chunks: Iterable[tuple[str, Counter[tuple[str, str]]]] | None = None  # edges formatted by resolver workers
     staging: dict[str, str] | None = None                            # full run: staging tables, elements loaded
 
 
@@ -178,6 +178,12 @@ def summary_result(summary: bytes, calls: bytes | None = None) -> FileResult | N
     return result
 
 
+def call_references(blob: bytes | None) -> list[Reference]:
+    """The call references kept apart in a calls blob (empty when there is none or it is unreadable)."""
+    rows = None if blob is None else _unpack(blob)
+    return [Reference(*row) for row in rows or ()]
+
+
 @dataclass(frozen=True)
 class PreparedFile:
     """What a worker process makes of one file for the store: the COPY lines of its elements, its
@@ -240,7 +246,7 @@ def row_blobs(prepared: PreparedFile | None, r: FileResult) -> tuple[bytes | Non
 
 def prepare_file(codebase_id: str, run_id: str, result: FileResult) -> tuple[FileResult, PreparedFile]:
     """Everything the store needs from one file, made where the file was parsed; returns the result stripped
-    of docstrings and signatures (resolution does not need them, and they are a third of the pickle).
+    of docstrings and signatures (resolution does not need them) and of its calls (in `PreparedFile.calls`).
 
     The result is changed in place: it belongs to the worker that made it and is not used after this.
     """
@@ -250,18 +256,23 @@ def prepare_file(codebase_id: str, run_id: str, result: FileResult) -> tuple[Fil
     )
     for e in result.elements:
         e.docstring = e.signature = None
+    # The calls travel once, as the blob already made for the store; the parent rebuilds them only where it
+    # needs them (resolving the file's own edges), which spares it most of the unpickling.
+    result.references = [r for r in result.references if r.kind != "call"]
     return result, prepared
 
 
 def relationship_lines(codebase_id: uuid.UUID, run_id: str, edges: Iterable[Any],
-                       ids_of: Callable[[str], list[str]]) -> tuple[str, set[tuple[str, str]]]:
-    """The COPY text lines (relationships columns) of some edges, and the external dependencies they name."""
+                       ids_of: Callable[[str], list[str]]) -> tuple[str, Counter[tuple[str, str]]]:
+    """The COPY text lines (relationships columns) of some edges, and how often they name each external
+    dependency."""
     cid = str(codebase_id)
     next_id = _RowIds().next
     text = ct.text
     null = ct.NULL
     site_paths: dict[str, str] = {}
     externals: dict[tuple[str, str], str] = {}
+    uses: Counter[tuple[str, str]] = Counter()
     out = []
     for e in edges:
         source = ids_of(e.source_file)[e.source_index]
@@ -270,13 +281,14 @@ def relationship_lines(codebase_id: uuid.UUID, run_id: str, edges: Iterable[Any]
         if e.external:
             key = (e.ecosystem or "unknown", e.external)
             ext = externals.get(key) or externals.setdefault(key, str(external_id(codebase_id, *key)))
+            uses[key] += 1
         site = site_paths.get(e.source_file)
         if site is None:
             site = site_paths[e.source_file] = text(e.source_file)
         resolved = "t" if e.resolved and (target is not null or ext is not null) else "f"
         out.append(f"{next_id()}\t{cid}\t{run_id}\t{e.kind}\t{source}\t{target}\t{text(e.target_name)}\t{ext}"
                    f"\t{resolved}\t{site}\t{e.line}\n")
-    return "".join(out), set(externals)
+    return "".join(out), uses
 
 
 def _file_type(path: str) -> str:
@@ -542,9 +554,9 @@ class CodebaseStore:
                 self.conn.execute("DELETE FROM relationships WHERE codebase_id = %s AND file_path = ANY(%s)", (cid, sites))
             self._copy_elements(run, plan, ids_of, "code_elements")
             externals = self._copy_relationships(run, plan, ids_of, "relationships")
-        self._ensure_externals(cid, externals)
-        if externals or plan.edge_sites or plan.deleted:
-            self._prune_externals(cid)
+        self._ensure_externals(cid, externals, exact=plan.replace_all)
+        if not plan.replace_all and (externals or plan.edge_sites or plan.deleted):
+            self._prune_externals(cid)  # other files' edges name externals too: count them in SQL
 
     def _staging_table(self, table: str, codebase_id: uuid.UUID) -> str:
         """An empty table shaped like `table`, with no index yet: rows load fast, indexes are built once, sorted."""
@@ -639,22 +651,32 @@ class CodebaseStore:
                 row = prepared.file_row if prepared is not None else file_row(r)
                 copy.write_row((run.codebase_id, *row, run.id, plan.mtimes.get(r.path), *row_blobs(prepared, r)))
 
-    def _ensure_externals(self, codebase_id: uuid.UUID, used: set[tuple[str, str]]) -> None:
-        """The external dependencies the run's edges point at (their ids are derived, so edges come first)."""
-        if not used:
-            return
+    def _ensure_externals(self, codebase_id: uuid.UUID, used: Counter[tuple[str, str]], exact: bool) -> None:
+        """The external dependencies the run's edges point at (their ids are derived, so edges come first).
+
+        `exact`: the edges are all of the codebase's (a full run), so their counts are the usage counts and an
+        external none of them names is gone.
+        """
         wanted = sorted(used)
+        if exact:
+            self.conn.execute(
+                "DELETE FROM external_dependencies WHERE codebase_id = %s AND id <> ALL(%s::uuid[])",
+                (codebase_id, [external_id(codebase_id, eco, name) for eco, name in wanted]),
+            )
+        if not wanted:
+            return
         self.conn.execute(
-            "INSERT INTO external_dependencies (id, codebase_id, ecosystem, name)"
-            " SELECT id, %s, eco, name FROM unnest(%s::uuid[], %s::text[], %s::text[]) AS t(id, eco, name)"
-            " ON CONFLICT (codebase_id, ecosystem, name) DO NOTHING",
+            "INSERT INTO external_dependencies (id, codebase_id, ecosystem, name, usage_count)"
+            " SELECT id, %s, eco, name, n FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::int[]) AS t(id, eco, name, n)"
+            " ON CONFLICT (codebase_id, ecosystem, name) DO UPDATE SET usage_count = EXCLUDED.usage_count"
+            " WHERE external_dependencies.usage_count IS DISTINCT FROM EXCLUDED.usage_count",
             (codebase_id, [external_id(codebase_id, eco, name) for eco, name in wanted],
-             [w[0] for w in wanted], [w[1] for w in wanted]),
+             [w[0] for w in wanted], [w[1] for w in wanted], [used[w] for w in wanted]),
         )
 
-    def _copy_relationships(self, run: Run, plan: StorePlan, ids_of: Any, table: str) -> set[tuple[str, str]]:
+    def _copy_relationships(self, run: Run, plan: StorePlan, ids_of: Any, table: str) -> Counter[tuple[str, str]]:
         """COPY the edges: chunks already formatted (by resolver workers), or edges as they are resolved."""
-        externals: set[tuple[str, str]] = set()
+        externals: Counter[tuple[str, str]] = Counter()
 
         def chunks() -> Iterator[str]:
             if plan.edge_chunks is not None:

@@ -10,15 +10,23 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
+import importlib
 import multiprocessing
 import os
 import subprocess
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from graph_sitter.adapters.codebase_db_adapter import (
+    call_references,
+    element_id_strings,
+    prepare_file,
+    relationship_lines,
+)
 from graph_sitter.codebase.extract import DEFAULT_MAX_FILE_SIZE, ExtractOptions, extract_file
 from graph_sitter.codebase.model import FileResult
 from graph_sitter.codebase.walker import WalkOptions, WalkResult, walk_repository
@@ -107,8 +115,6 @@ def _extract_one(task: tuple[str, str, ExtractOptions]) -> FileResult:
 
 
 def _extract_and_prepare(task: tuple[str, str, ExtractOptions, str, str]) -> tuple[FileResult, Any]:
-    from graph_sitter.adapters.codebase_db_adapter import prepare_file
-
     root, path, options, codebase_id, run_id = task
     return prepare_file(codebase_id, run_id, extract_file(root, path, options))
 
@@ -145,6 +151,13 @@ def _extract_files_for_store(root: Path, paths: list[str], options: ExtractOptio
     yield from _in_workers(_extract_and_prepare, tasks, jobs, progress)
 
 
+def _listening(hook: str) -> bool:
+    """Whether any plugin implements `hook`."""
+    from graph_sitter.plugins import plugin_manager
+
+    return bool(getattr(plugin_manager().hook, hook).get_hookimpls())
+
+
 def _take(r: FileResult, rows: Any, prepared: dict[str, Any], previous: dict[str, Any], forced: set[str], full: bool,
           touched: dict[str, int], fresh: dict[str, FileResult], mtimes: dict[str, int], batch: list[FileResult],
           run: Any, call_safely: Any) -> None:
@@ -156,6 +169,8 @@ def _take(r: FileResult, rows: Any, prepared: dict[str, Any], previous: dict[str
         touched[r.path] = mtimes[r.path]  # same bytes, new mtime: nothing to rewrite
     else:
         fresh[r.path] = r
+    if _listening("files_analyzed") and rows.calls:  # only then: the calls cost the main process
+        r = dataclasses.replace(r, references=r.references + call_references(rows.calls))
     batch.append(r)
     if len(batch) >= 256:
         call_safely("files_analyzed", run=run, files=list(batch))
@@ -201,12 +216,13 @@ def _manifests(root: Path, walked: WalkResult) -> dict[str, str]:
 _RESOLVING: tuple[Any, ...] | None = None
 
 
-def _resolve_batch(paths: list[str]) -> tuple[str, set[tuple[str, str]]]:
+def _resolve_batch(paths: list[str]) -> tuple[str, Any]:
     """In a forked worker: resolve the edges of some files and format them as COPY lines."""
-    from graph_sitter.adapters.codebase_db_adapter import element_id_strings, relationship_lines
-
     assert _RESOLVING is not None
-    resolver, files, codebase_id, run_id, cache = _RESOLVING
+    resolver, files, codebase_id, run_id, cache, calls = _RESOLVING
+    for path in paths:  # this worker's own copy of the files: give the sites their calls back
+        if path in calls:
+            files[path].references = files[path].references + call_references(calls[path])
 
     def ids_of(path: str) -> list[str]:
         ids = cache.get(path)
@@ -218,7 +234,8 @@ def _resolve_batch(paths: list[str]) -> tuple[str, set[tuple[str, str]]]:
 
 
 def _resolve_in_workers(resolver: Any, files: dict[str, FileResult], sites: list[str], codebase_id: Any,
-                        run_id: str, jobs: int, batch: int = 96) -> Iterator[tuple[str, set[tuple[str, str]]]]:
+                        run_id: str, jobs: int, calls: dict[str, bytes],
+                        batch: int = 96) -> Iterator[tuple[str, Any]]:
     """Resolve and format the edges of `sites` on forked workers that share the resolver; chunks in order.
 
     Resolution is pure Python over in-memory indexes, so it parallelises like parsing; the database loads one
@@ -226,7 +243,7 @@ def _resolve_in_workers(resolver: Any, files: dict[str, FileResult], sites: list
     """
     global _RESOLVING
     batches = [sites[i:i + batch] for i in range(0, len(sites), batch)]
-    _RESOLVING = (resolver, files, codebase_id, run_id, {})
+    _RESOLVING = (resolver, files, codebase_id, run_id, {}, calls)
     try:
         if jobs <= 1 or len(batches) < 4 or "fork" not in multiprocessing.get_all_start_methods():
             for paths in batches:
@@ -370,9 +387,14 @@ def _parse_resolve_store(store: Any, run: Any, root: Path, options: AnalyzeOptio
     mtimes = {f.path: f.mtime_ns for f in walked.files}
     batch: list[FileResult] = []
     prepared: dict[str, Any] = {}
+    # networkx (for the cycles at the end) takes a quarter of a second to import: a thread does it while the
+    # workers parse. It starts once they are forked and is joined before the next fork: no lock crosses a fork.
+    warm = threading.Thread(target=importlib.import_module, args=("networkx",), daemon=True)
     with store.element_sink(staging["code_elements"]) if staging else contextlib.nullcontext() as sink:
         for r, rows in _extract_files_for_store(root, todo, ExtractOptions(max_file_size=options.max_file_size),
                                                 jobs, str(run.codebase_id), str(run.id), options.progress):
+            if not warm.is_alive() and warm.ident is None:
+                warm.start()
             if sink is not None:
                 sink(rows.element_lines)
                 rows = dataclasses.replace(rows, element_lines="")
@@ -386,6 +408,10 @@ def _parse_resolve_store(store: Any, run: Any, root: Path, options: AnalyzeOptio
             fresh[s.path] = s
     timer.lap("parse")
 
+    if warm.ident is not None:
+        warm.join()
+    # Parsed files arrived without their calls (see prepare_file); the resolver workers put them back.
+    calls_apart = {p: rows.calls for p, rows in prepared.items() if p in fresh and rows.calls}
     changed = [p for p, r in fresh.items() if r.skipped_reason is None]
     analysed_paths = [p for p in current if p in fresh or p in touched or p in unchanged]
     plan = StorePlan(analysed=list(fresh.values()), deleted=deleted, touched=touched, mtimes=mtimes, files=dict(fresh),
@@ -395,7 +421,7 @@ def _parse_resolve_store(store: Any, run: Any, root: Path, options: AnalyzeOptio
     if full:
         files = {p: r for p, r in plan.files.items() if r.skipped_reason is None}
         plan.edge_chunks = _resolve_in_workers(Resolver(files, manifests), files, sorted(files), run.codebase_id,
-                                               str(run.id), jobs)
+                                               str(run.id), jobs, calls_apart)
         plan.edge_sites = set(files)
     elif changed or deleted:
         files = {p: summaries[p] for p in analysed_paths if p not in fresh and p in summaries}
@@ -412,7 +438,8 @@ def _parse_resolve_store(store: Any, run: Any, root: Path, options: AnalyzeOptio
         if with_calls:
             files.update(with_calls)
             resolver = Resolver(files, manifests)
-        plan.edge_chunks = _resolve_in_workers(resolver, files, sorted(sites), run.codebase_id, str(run.id), jobs)
+        plan.edge_chunks = _resolve_in_workers(resolver, files, sorted(sites), run.codebase_id, str(run.id), jobs,
+                                               calls_apart)
         plan.edge_sites = sites
         plan.files = files
         cycles_may_change = _imports_may_close_cycles(resolver, changed, deleted, old, fresh)
