@@ -291,6 +291,12 @@ def relationship_lines(codebase_id: uuid.UUID, run_id: str, edges: Iterable[Any]
     return "".join(out), uses
 
 
+def _freeze(table: str) -> sql.Composable:
+    """FREEZE for a staging table (created in this very transaction): its rows arrive frozen and all-visible, so
+    their first readers need not set hint bits on half a million fresh rows, nor autovacuum revisit them."""
+    return sql.SQL("WITH (FREEZE)" if table.endswith("_new") else "")
+
+
 def _file_type(path: str) -> str:
     parts = path.split("/")
     name = parts[-1]
@@ -506,8 +512,8 @@ class CodebaseStore:
     def element_sink(self, table: str) -> Iterator[Callable[[str], None]]:
         """A COPY into `table` kept open while the workers parse: each file's element lines go in as they come."""
         with self.conn.cursor() as cur, cur.copy(
-            sql.SQL("COPY {} ({}) FROM STDIN").format(
-                sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, _ELEMENT_COLUMNS))
+            sql.SQL("COPY {} ({}) FROM STDIN {}").format(
+                sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, _ELEMENT_COLUMNS)), _freeze(table)
             )
         ) as copy:
             def write(lines: str) -> None:
@@ -545,6 +551,10 @@ class CodebaseStore:
             self._archive_changed_metrics(cid, staging["code_elements"])
             for table, new in staging.items():
                 self._swap_partition(table, cid, new)
+            # Fresh partitions have no statistics: without them the measuring queries that follow, and the
+            # next runs' until autovacuum comes by, get nested loops over hundreds of thousands of rows.
+            for table in staging:
+                self.conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(partition_name(table, cid))))
         else:
             if replaced:
                 self._archive_metrics(cid, replaced)
@@ -636,8 +646,8 @@ class CodebaseStore:
                     yield element_lines(cid, rid, result, ids_of(result.path))
 
         with self.conn.cursor() as cur, cur.copy(
-            sql.SQL("COPY {} ({}) FROM STDIN").format(
-                sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, _ELEMENT_COLUMNS))
+            sql.SQL("COPY {} ({}) FROM STDIN {}").format(
+                sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, _ELEMENT_COLUMNS)), _freeze(table)
             )
         ) as copy:
             ct.write_lines(copy, chunks())
@@ -689,8 +699,8 @@ class CodebaseStore:
             yield text
 
         with self.conn.cursor() as cur, cur.copy(
-            sql.SQL("COPY {} ({}) FROM STDIN").format(
-                sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, _RELATIONSHIP_COLUMNS))
+            sql.SQL("COPY {} ({}) FROM STDIN {}").format(
+                sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, _RELATIONSHIP_COLUMNS)), _freeze(table)
             )
         ) as copy:
             for text in chunks():
