@@ -1,7 +1,8 @@
 """End-to-end `gsdb analyze` of the running interpreter's standard library into PostgreSQL, against its floors.
 
 One command: `python bench/analyze_stdlib.py` (uses a private GRAPH_SITTER_HOME and a copy of the stdlib).
-Prints one table: the raw single-core tree-sitter parse time of the same files (the floor), lizard's time,
+Prints one table: the raw single-core tree-sitter parse time of the same files (the floor: bytes already in
+memory, best of three; and, as the acceptance check times it, one pass reading and parsing), lizard's time,
 then a full run, a re-run with no change and a one-file change, each with wall time, ratio to the floor,
 ratio to the full run and peak RSS of the gsdb process tree. It exits 1 when a goal of the analysis issue is
 missed: full <= 10 s and <= 2x the floor, peak RSS <= 600 MB, no-change <= 15 %, one-file <= 20 % of full.
@@ -41,6 +42,18 @@ def _copy_stdlib(target: Path) -> list[str]:
     return paths
 
 
+def _read_and_parse(corpus: Path, paths: list[str]) -> float:
+    """The floor as the acceptance check times it: one pass that reads and parses each file."""
+    import tree_sitter
+    import tree_sitter_python
+
+    parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_python.language()))
+    started = time.perf_counter()
+    for p in paths:
+        parser.parse((corpus / p).read_bytes())
+    return time.perf_counter() - started
+
+
 def _run(env: dict[str, str], *args: str) -> tuple[float, float, dict]:
     """Wall seconds, peak RSS in MB of the process tree, and the --json summary of one gsdb call."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -66,6 +79,7 @@ def main() -> int:
     try:
         subprocess.run([GSDB, "setup"], env=env, check=True, capture_output=True)
         floor = parse_floor(str(corpus), paths, repeat=3)
+        read_parse = _read_and_parse(corpus, paths)
         lizard_s = None
         try:
             import lizard
@@ -90,6 +104,7 @@ def main() -> int:
 
     rows = [
         ("raw tree-sitter parse (1 core)", floor.seconds, None, None),
+        ("read + parse, one pass (1 core)", read_parse, None, None),
         ("lizard (1 core)", lizard_s, None, None),
         ("gsdb analyze --full", full, full / floor.seconds, full_rss),
         ("gsdb analyze, no change", noop, noop / floor.seconds, noop_rss),
@@ -103,9 +118,10 @@ def main() -> int:
               f"{ratio if ratio is not None else float('nan'):9.2f}{pct}{rss if rss is not None else float('nan'):9.0f}")
     phases = summary.get("seconds", {})
     print("full-run phases: " + ", ".join(f"{k} {v:.2f}s" for k, v in phases.items()))
+    print(f"full run = {full / floor.seconds:.2f}x the parse-only floor, {full / read_parse:.2f}x read + parse")
     goals = {
         "full <= 10 s": full <= 10,
-        "full <= 2x floor": full <= 2 * floor.seconds,
+        "full <= 2x floor (parse only, best of 3)": full <= 2 * floor.seconds,
         "peak RSS <= 600 MB": max(full_rss, noop_rss, one_rss) <= 600,
         "no-change <= 15% of full": noop <= 0.15 * full,
         "one-file <= 20% of full": one <= 0.20 * full,
