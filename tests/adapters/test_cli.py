@@ -170,3 +170,27 @@ def test_embedded_server_runs_for_a_normal_user(tmp_path: Path) -> None:
     finally:
         subprocess.run([runuser, "-u", user, "--", gsdb, "server", "stop"], env=env, capture_output=True, timeout=120)
         shutil.rmtree(home, ignore_errors=True)
+
+
+def test_a_deleted_data_dir_leaves_no_orphan_server(gsdb_env: dict[str, str], tmp_path: Path) -> None:
+    import psutil
+
+    if "GRAPH_SITTER_DATABASE_URL" in gsdb_env:
+        pytest.skip("external server")
+    env = dict(gsdb_env, GRAPH_SITTER_HOME=str(tmp_path / "home"))
+    assert run_gsdb(env, "server", "start").returncode == 0
+    pgdata = str(tmp_path / "home" / "pgdata")
+
+    def servers() -> list[psutil.Process]:
+        return [p for p in psutil.process_iter(attrs=["name", "cmdline"])
+                if p.info["name"] == "postgres" and pgdata in (p.info["cmdline"] or [])]
+
+    assert len(servers()) == 1
+    shutil.rmtree(tmp_path / "home")  # the server keeps running without its files
+    try:
+        assert run_gsdb(env, "server", "start").returncode == 0  # initialises afresh, ending the orphan first
+        assert len(servers()) == 1
+    finally:
+        run_gsdb(env, "server", "stop")
+        for orphan in servers():
+            orphan.kill()

@@ -215,6 +215,7 @@ class EmbeddedServer:
         """Run initdb with password authentication; a no-op when already initialised."""
         if self.initialized:
             return
+        self._stop_orphans()
         self.pgdata.mkdir(parents=True, exist_ok=True)
         self.pgdata.chmod(0o700)
         user = self._os_user()
@@ -244,6 +245,19 @@ class EmbeddedServer:
         with open(self.pgdata / "postgresql.conf", "a") as f:
             f.write(f"\ninclude_if_exists = '{_CONF_NAME}'\n")
         self._write_conf(_free_port())
+
+    def _stop_orphans(self) -> None:
+        """A server whose data dir was deleted while it ran keeps running (and its port): end it before initdb."""
+        import psutil
+
+        for proc in psutil.process_iter(attrs=["name", "cmdline"]):
+            cmdline = proc.info.get("cmdline") or []
+            if proc.info.get("name") == "postgres" and str(self.pgdata) in cmdline:
+                try:
+                    proc.terminate()
+                    proc.wait(5)
+                except (psutil.NoSuchProcess, psutil.TimeoutExpired):
+                    pass
 
     def start(self) -> int:
         """Start the server if it is not running; returns its port (a new one if the old one was taken)."""
