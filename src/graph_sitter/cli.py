@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
-from graph_sitter.config import DATABASES, DEFAULT_MAX_FILE_SIZE, Settings, load_settings
+from graph_sitter.cli_output import print_json
+from graph_sitter.config import (
+    DATABASES,
+    DEFAULT_MAX_FILE_SIZE,
+    Settings,
+    load_settings,
+)
 from graph_sitter.errors import GraphSitterError
 
 
@@ -50,8 +55,6 @@ def _settings() -> Settings:
         _fail(str(exc), exc.exit_code)
 
 
-def _print_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, default=str))
 
 
 @click.group(cls=_Group)
@@ -73,7 +76,8 @@ def main() -> None:
 def analyze(path: Path, name: str | None, full: bool, jobs: int | None, include: tuple[str, ...],
             exclude: tuple[str, ...], max_file_size: int, as_json: bool) -> None:
     """Analyse the repository at PATH into codebase_db (incrementally unless --full)."""
-    from graph_sitter.codebase.pipeline import AnalyzeOptions, analyze as run_analysis
+    from graph_sitter.codebase.pipeline import AnalyzeOptions
+    from graph_sitter.codebase.pipeline import analyze as run_analysis
 
     options = AnalyzeOptions(name=name, full=full, jobs=jobs, include=include, exclude=exclude,
                              max_file_size=max_file_size)
@@ -90,7 +94,7 @@ def analyze(path: Path, name: str | None, full: bool, jobs: int | None, include:
     else:
         result = run_analysis(path, options, _settings())
     if as_json:
-        _print_json(result.as_json())
+        print_json(result.as_json())
         _exit_now()
     m = result.metrics
     click.echo(f"{result.codebase}: {result.run_type} run {result.run_id} in {result.seconds.get('total', 0):.1f}s")
@@ -149,7 +153,7 @@ def query(question: str, symbol: str | None, ref: str | None, limit: int, depth:
         if symbol and question != "history" and not q.find_elements(symbol):
             _fail(f"no symbol {symbol!r} in this codebase", 1)
     if as_json:
-        _print_json([dataclasses.asdict(r) if dataclasses.is_dataclass(r) else r for r in rows])
+        print_json([dataclasses.asdict(r) if dataclasses.is_dataclass(r) else r for r in rows])
         return
     for r in rows:
         if question == "cycles":
@@ -188,7 +192,7 @@ def plugins(as_json: bool) -> None:
 
     described = describe_plugins()
     if as_json:
-        _print_json(described)
+        print_json(described)
         return
     for p in described:
         origin = "built-in" if p["builtin"] else (p["distribution"] or "registered")
@@ -203,7 +207,7 @@ def setup(as_json: bool) -> None:
 
     report = run_setup(_settings())
     if as_json:
-        _print_json(report.__dict__ | {"changed": report.changed})
+        print_json(report.__dict__ | {"changed": report.changed})
         return
     applied = sum(len(v) for v in report.applied_migrations.values())
     click.echo(f"PostgreSQL {report.version} at {report.server}: setup done in {report.seconds:.1f}s")
@@ -223,7 +227,7 @@ def status(as_json: bool) -> None:
 
     st = cluster_status(_settings())
     if as_json:
-        _print_json(st.as_dict())
+        print_json(st.as_dict())
     else:
         from rich.console import Console
         from rich.table import Table
@@ -268,7 +272,7 @@ def credentials(as_json: bool) -> None:
     cluster = Cluster(_settings())
     stored = cluster.credentials.all(cluster.server_key)
     if as_json:
-        _print_json({"server": cluster.server_key, "file": str(cluster.credentials.path), "roles": stored})
+        print_json({"server": cluster.server_key, "file": str(cluster.credentials.path), "roles": stored})
         return
     click.echo(f"# {cluster.credentials.path} ({cluster.server_key})")
     for role, password in sorted(stored.items()):
@@ -280,8 +284,8 @@ def credentials(as_json: bool) -> None:
 def migrate(show_status: bool) -> None:
     """Apply pending migrations (setup does this too), or list their state."""
     from graph_sitter.adapters import migrations
-    from graph_sitter.adapters.setup import ensure_server, run_setup
     from graph_sitter.adapters.database import Cluster
+    from graph_sitter.adapters.setup import ensure_server, run_setup
 
     settings = _settings()
     if not show_status:

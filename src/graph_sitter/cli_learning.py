@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any, Iterator
 
 import click
 
-
-def _print_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, default=str))
+from graph_sitter.cli_output import print_json
 
 
 @contextmanager
@@ -56,7 +53,7 @@ def models(name: str | None, as_json: bool) -> None:
     with _store() as store:
         found = store.models(name=name)
     if as_json:
-        _print_json([asdict(m) for m in found])
+        print_json([asdict(m) for m in found])
         return
     for m in found:
         flags = ("production " if m.is_production else "") + ("active" if m.is_active else "inactive")
@@ -72,7 +69,7 @@ def sessions(model_name: str | None, limit: int, as_json: bool) -> None:
     with _store() as store:
         found = store.training_sessions(model_name=model_name, limit=limit)
         if as_json:
-            _print_json([asdict(s) | {"metrics": [asdict(t) for t in store.training_metrics(s.id)]} for s in found])
+            print_json([asdict(s) | {"metrics": [asdict(t) for t in store.training_metrics(s.id)]} for s in found])
             return
     for s in found:
         click.echo(f"{_when(s.started_at)}\t{s.model_name}\t{s.status}\t"
@@ -88,7 +85,7 @@ def adaptations(codebase: str, limit: int, as_json: bool) -> None:
     with _store() as store:
         found = store.adaptations(learning_model_id=_baseline(store, codebase).id, limit=limit)
     if as_json:
-        _print_json([asdict(a) for a in found])
+        print_json([asdict(a) for a in found])
         return
     for a in found:
         changed = ", ".join(f"{k} {v['before']}->{v['after']}" for k, v in list(a.changes_made.items())[:4])
@@ -107,7 +104,7 @@ def patterns(codebase: str, min_occurrences: int, limit: int, as_json: bool) -> 
         found = store.patterns(learning_model_id=_baseline(store, codebase).id, min_occurrences=min_occurrences,
                                limit=limit)
     if as_json:
-        _print_json([asdict(p) for p in found])
+        print_json([asdict(p) for p in found])
         return
     for p in found:
         click.echo(f"{p.occurrences_count}x\t{p.pattern_type}\t{p.pattern_data.get('subject', p.pattern_key)}\t"
@@ -122,7 +119,7 @@ def evolution(limit: int, as_json: bool) -> None:
     with _store() as store:
         found = store.evolution_sessions(limit=limit)
     if as_json:
-        _print_json([asdict(e) for e in found])
+        print_json([asdict(e) for e in found])
         return
     for e in found:
         click.echo(f"{_when(e.started_at)}\t{e.session_name}\t{e.status}\t"

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
 from datetime import datetime
-from typing import Any
 
 import click
 
-from graph_sitter.adapters.projects_db import MILESTONE_STATUSES, open_project_store, project_summaries
+from graph_sitter.adapters.projects_db import (
+    MILESTONE_STATUSES,
+    open_project_store,
+    project_summaries,
+)
+from graph_sitter.cli_output import json_option, print_json
 from graph_sitter.config import load_settings
-
-_json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-
-
-def _print_json(data: Any) -> None:
-    if dataclasses.is_dataclass(data) and not isinstance(data, type):
-        data = dataclasses.asdict(data)
-    elif isinstance(data, list):
-        data = [dataclasses.asdict(d) if dataclasses.is_dataclass(d) else d for d in data]
-    click.echo(json.dumps(data, indent=2, default=str))
 
 
 def _when(value: datetime | None) -> str:
@@ -33,13 +25,13 @@ def projects() -> None:
 
 
 @projects.command("list")
-@_json_option
+@json_option
 def list_projects(as_json: bool) -> None:
     """List the projects."""
     with open_project_store(load_settings()) as store:
         rows = store.list_projects()
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     for p in rows:
         click.echo(f"{p.name}\t{p.status}\t{p.description or ''}")
@@ -58,13 +50,13 @@ def add(name: str, description: str | None) -> None:
 
 @projects.command("show")
 @click.argument("name")
-@_json_option
+@json_option
 def show(name: str, as_json: bool) -> None:
     """Show a project: repositories, contributors, teams and milestones."""
     with open_project_store(load_settings()) as store:
         d = store.project_details(name)
     if as_json:
-        _print_json(d)
+        print_json(d)
         return
     click.echo(f"{d.project.name} ({d.project.slug})  {d.project.status}")
     if d.project.description:
@@ -87,12 +79,12 @@ def show(name: str, as_json: bool) -> None:
 
 
 @projects.command("summary")
-@_json_option
+@json_option
 def summary(as_json: bool) -> None:
     """One line per project: repositories, people, open milestones, open tasks, last analysis."""
     rows = project_summaries(load_settings())
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     click.echo("project\trepositories\tpeople\tmilestones open\ttasks open\tlast analysis\tlanguages")
     for s in rows:
@@ -119,13 +111,13 @@ def milestone_add(project: str, name: str, due: datetime | None, description: st
 
 @milestone.command("list")
 @click.argument("project")
-@_json_option
+@json_option
 def milestone_list(project: str, as_json: bool) -> None:
     """List PROJECT's milestones."""
     with open_project_store(load_settings()) as store:
         rows = store.milestones(project)
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     for ms in rows:
         click.echo(f"{ms.name}\t{ms.status}\t{ms.due_date or '-'}\t{ms.progress_percentage:g} %")

@@ -6,7 +6,6 @@ GraphSitterErrors, which the `gsdb` group prints as one line.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 
 import click
 
+from graph_sitter.cli_output import print_json
 from graph_sitter.config import Settings, load_settings
 
 
@@ -21,11 +21,6 @@ def _settings() -> Settings:
     return load_settings()
 
 
-def _print_json(data: Any) -> None:
-    def plain(value: Any) -> Any:
-        return dataclasses.asdict(value) if dataclasses.is_dataclass(value) and not isinstance(value, type) else str(value)
-
-    click.echo(json.dumps(data, indent=2, default=plain))
 
 
 def _pairs(values: tuple[str, ...], what: str) -> list[tuple[str, str]]:
@@ -114,7 +109,7 @@ def show(name: str, label: str | None, version: int | None, as_json: bool) -> No
     with open_prompt_store(_settings()) as store:
         v = store.get_version(name, label=label, version=version)
     if as_json:
-        _print_json(v)
+        print_json(v)
         return
     click.echo(_version_line(v))
     if v.variables:
@@ -133,7 +128,7 @@ def versions(name: str, as_json: bool) -> None:
     with open_prompt_store(_settings()) as store:
         rows = store.list_versions(name)
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     for v in rows:
         click.echo(_version_line(v))
@@ -148,7 +143,7 @@ def list_(as_json: bool) -> None:
     with open_prompt_store(_settings()) as store:
         rows = store.list_templates()
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     for t in rows:
         labels = ", ".join(f"{k}=v{v}" for k, v in t.labels.items()) or "-"
@@ -189,7 +184,7 @@ def stats(name: str, as_json: bool) -> None:
     with open_prompt_store(_settings()) as store:
         rows = store.execution_stats(name)
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     for s in rows:
         labels = f" [{', '.join(s.labels)}]" if s.labels else ""
@@ -259,7 +254,7 @@ def experiment_assign(name: str, unit: str, as_json: bool) -> None:
     with open_prompt_store(_settings()) as store:
         a = store.assign(name, unit)
     if as_json:
-        _print_json({"experiment": a.experiment, "unit": a.unit_id, "variant": a.variant.name,
+        print_json({"experiment": a.experiment, "unit": a.unit_id, "variant": a.variant.name,
                      "version": a.variant.version_number, "new": a.new})
         return
     click.echo(f"{a.unit_id}\t{a.variant.name}\tv{a.variant.version_number}")
@@ -302,7 +297,7 @@ def experiment_report(name: str, as_json: bool) -> None:
     with open_prompt_store(_settings()) as store:
         report = store.experiment_report(name)
     if as_json:
-        _print_json(report)
+        print_json(report)
         return
     click.echo(f"experiment {report.experiment} ({report.status}), alpha {report.alpha:g},"
                f" primary metric {report.primary_metric}")

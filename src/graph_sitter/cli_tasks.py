@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
 from typing import Any
 
 import click
 
-from graph_sitter.adapters.task_db import DEPENDENCY_TYPES, PRIORITIES, TASK_STATUSES, TASK_TYPES, open_task_store
+from graph_sitter.adapters.task_db import (
+    DEPENDENCY_TYPES,
+    PRIORITIES,
+    TASK_STATUSES,
+    TASK_TYPES,
+    open_task_store,
+)
+from graph_sitter.cli_output import json_option, print_json
 from graph_sitter.config import load_settings
-
-_json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-
-
-def _print_json(data: Any) -> None:
-    if dataclasses.is_dataclass(data) and not isinstance(data, type):
-        data = dataclasses.asdict(data)
-    elif isinstance(data, list):
-        data = [dataclasses.asdict(d) if dataclasses.is_dataclass(d) else d for d in data]
-    click.echo(json.dumps(data, indent=2, default=str))
 
 
 def _line(task: Any, indent: int = 0) -> str:
@@ -37,14 +32,14 @@ def tasks() -> None:
 @click.option("--all", "show_all", is_flag=True, help="Tasks of every status.")
 @click.option("--codebase", "-c", help="Only the tasks about this codebase (name or id).")
 @click.option("--limit", type=click.IntRange(1), default=200, show_default=True)
-@_json_option
+@json_option
 def list_tasks(statuses: tuple[str, ...], show_all: bool, codebase: str | None, limit: int, as_json: bool) -> None:
     """List tasks, most urgent first."""
     wanted = TASK_STATUSES if show_all else statuses or None
     with open_task_store(load_settings()) as store:
         rows = store.list_tasks(statuses=wanted, codebase=codebase, limit=limit)
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     for task in rows:
         click.echo(_line(task))
@@ -52,13 +47,13 @@ def list_tasks(statuses: tuple[str, ...], show_all: bool, codebase: str | None, 
 
 @tasks.command("show")
 @click.argument("task_id", metavar="ID")
-@_json_option
+@json_option
 def show(task_id: str, as_json: bool) -> None:
     """Show a task: details, hierarchy, what it waits for and what waits for it."""
     with open_task_store(load_settings()) as store:
         details = store.task_details(task_id)
     if as_json:
-        _print_json(details)
+        print_json(details)
         return
     t = details.task
     click.echo(f"id:        {t.id}\nname:      {t.name}\nstatus:    {t.status}\npriority:  {t.priority}\n"
@@ -94,13 +89,13 @@ def tree(task_id: str) -> None:
 @click.option("--priority", type=click.Choice(PRIORITIES), default="normal", show_default=True)
 @click.option("--type", "task_type", type=click.Choice(TASK_TYPES), default="custom", show_default=True)
 @click.option("--description", help="What is to be done.")
-@_json_option
+@json_option
 def add(name: str, parent: str | None, priority: str, task_type: str, description: str | None, as_json: bool) -> None:
     """Create a task."""
     with open_task_store(load_settings()) as store:
         task = store.create_task(name, parent=parent, priority=priority, task_type=task_type, description=description)
     if as_json:
-        _print_json(task)
+        print_json(task)
         return
     click.echo(task.id)
 
@@ -140,7 +135,7 @@ def done(task_id: str, note: str | None) -> None:
 # -- workflows ----------------------------------------------------------------------------------------------
 def _print_execution(execution: Any, as_json: bool) -> None:
     if as_json:
-        _print_json(execution)
+        print_json(execution)
         return
     click.echo(f"execution {execution.id}  {execution.workflow_name}  {execution.status}"
                f"  ({execution.completed_tasks}/{execution.total_tasks} steps done)")
@@ -167,13 +162,13 @@ def workflow_create(name: str, steps: tuple[str, ...], description: str | None) 
 
 
 @workflow.command("list")
-@_json_option
+@json_option
 def workflow_list(as_json: bool) -> None:
     """List the workflows and their steps."""
     with open_task_store(load_settings()) as store:
         rows = store.list_workflows()
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     for wf in rows:
         click.echo(f"{wf.name}\t{wf.status}\t{' -> '.join(s.name for s in wf.steps)}")
@@ -181,7 +176,7 @@ def workflow_list(as_json: bool) -> None:
 
 @workflow.command("start")
 @click.argument("name")
-@_json_option
+@json_option
 def workflow_start(name: str, as_json: bool) -> None:
     """Start an execution of workflow NAME: its first step runs."""
     with open_task_store(load_settings()) as store:
@@ -191,7 +186,7 @@ def workflow_start(name: str, as_json: bool) -> None:
 
 @workflow.command("status")
 @click.argument("execution_id", metavar="EXECUTION")
-@_json_option
+@json_option
 def workflow_status(execution_id: str, as_json: bool) -> None:
     """Show an execution and the state of each step."""
     with open_task_store(load_settings()) as store:
@@ -201,7 +196,7 @@ def workflow_status(execution_id: str, as_json: bool) -> None:
 
 @workflow.command("next")
 @click.argument("execution_id", metavar="EXECUTION")
-@_json_option
+@json_option
 def workflow_next(execution_id: str, as_json: bool) -> None:
     """Complete the running step: the next one starts, or the execution completes."""
     with open_task_store(load_settings()) as store:
@@ -212,7 +207,7 @@ def workflow_next(execution_id: str, as_json: bool) -> None:
 @workflow.command("fail")
 @click.argument("execution_id", metavar="EXECUTION")
 @click.argument("message")
-@_json_option
+@json_option
 def workflow_fail(execution_id: str, message: str, as_json: bool) -> None:
     """Fail the running step, and with it the execution."""
     with open_task_store(load_settings()) as store:
@@ -223,7 +218,7 @@ def workflow_fail(execution_id: str, message: str, as_json: bool) -> None:
 @workflow.command("set")
 @click.argument("execution_id", metavar="EXECUTION")
 @click.argument("state", type=click.Choice(["paused", "running", "cancelled"]))
-@_json_option
+@json_option
 def workflow_set(execution_id: str, state: str, as_json: bool) -> None:
     """Pause, resume (running) or cancel an execution."""
     with open_task_store(load_settings()) as store:
