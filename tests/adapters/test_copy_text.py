@@ -12,8 +12,8 @@ def test_text_and_arrays_round_trip(cluster: Cluster) -> None:
     with cluster.connect("codebase_db", autocommit=True) as conn:
         conn.execute("CREATE TEMP TABLE copy_probe (n int, t text, a text[])")
         with conn.cursor().copy("COPY copy_probe (n, t, a) FROM STDIN") as copy:
-            lines = [ct.line([ct.number(i), ct.text(v), ct.text_array([v, v])]) for i, v in enumerate(AWKWARD)]
-            lines.append(ct.line([ct.number(None), ct.text(None), ct.text_array(None)]))
+            lines = [f"{ct.number(i)}\t{ct.text(v)}\t{ct.text_array([v, v])}\n" for i, v in enumerate(AWKWARD)]
+            lines.append(f"{ct.number(None)}\t{ct.text(None)}\t{ct.text_array(None)}\n")
             assert ct.write_lines(copy, lines, chunk_chars=16) == len(AWKWARD) + 1
         rows = conn.execute("SELECT n, t, a FROM copy_probe ORDER BY n NULLS LAST").fetchall()
     expected = [v.replace("\0", "") for v in AWKWARD]

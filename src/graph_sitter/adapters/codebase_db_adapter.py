@@ -200,11 +200,7 @@ def element_lines(codebase_id: str, run_id: str, result: FileResult, ids: list[s
     if not result.elements:
         return ""
     ids = ids or element_id_strings(uuid.UUID(codebase_id), result)
-    text, null, array = ct.text, ct.NULL, ct.text_array
-
-    def num(v: int | None) -> str:
-        return null if v is None else str(v)
-
+    text, null, array, num = ct.text, ct.NULL, ct.text_array, ct.number
     path = text(result.path)
     out = []
     for e, eid in zip(result.elements, ids):

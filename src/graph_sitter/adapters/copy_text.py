@@ -25,10 +25,6 @@ def number(value: int | float | None) -> str:
     return NULL if value is None else str(value)
 
 
-def boolean(value: bool) -> str:
-    """A boolean field."""
-    return "t" if value else "f"
-
 
 def text_array(values: Iterable[str] | None) -> str:
     """A text[] field: an array literal, then COPY-escaped."""
@@ -37,10 +33,6 @@ def text_array(values: Iterable[str] | None) -> str:
     inner = ",".join('"' + v.translate(_ARRAY_ESCAPES) + '"' for v in values)
     return ("{" + inner + "}").translate(_ESCAPES)
 
-
-def line(fields: list[str]) -> str:
-    """One COPY line from already-formatted fields."""
-    return "\t".join(fields) + "\n"
 
 
 def write_lines(copy: Any, lines: Iterable[str], chunk_chars: int = 1 << 20) -> int:

@@ -19,7 +19,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterator
 
 from graph_sitter.adapters.codebase_db_adapter import (
     call_references,
@@ -507,8 +507,3 @@ def _tell_plugins(run: Any, result: AnalysisResult, raised: list[tuple[str, str,
                               for hook, name, exc in raised]
     timer.lap("plugins")
     result.seconds["plugins"] = timer.seconds["plugins"]
-
-
-def paths_of(results: Iterable[FileResult]) -> list[str]:
-    """The paths of some results, sorted."""
-    return sorted(r.path for r in results)
