@@ -160,7 +160,7 @@ def _listening(hook: str) -> bool:
 
 def _take(r: FileResult, rows: Any, prepared: dict[str, Any], previous: dict[str, Any], forced: set[str], full: bool,
           touched: dict[str, int], fresh: dict[str, FileResult], mtimes: dict[str, int], batch: list[FileResult],
-          run: Any, call_safely: Any) -> None:
+          run: Any, call_safely: Any, listened: bool) -> None:
     """Sort one extracted file into fresh (to store) or touched (same bytes, new mtime), and batch the hook."""
     prepared[r.path] = rows
     state = previous.get(r.path)
@@ -169,7 +169,7 @@ def _take(r: FileResult, rows: Any, prepared: dict[str, Any], previous: dict[str
         touched[r.path] = mtimes[r.path]  # same bytes, new mtime: nothing to rewrite
     else:
         fresh[r.path] = r
-    if _listening("files_analyzed") and rows.calls:  # only then: the calls cost the main process
+    if listened and rows.calls:  # only when a plugin listens: the calls cost the main process
         r = dataclasses.replace(r, references=r.references + call_references(rows.calls))
     batch.append(r)
     if len(batch) >= 256:
@@ -390,6 +390,7 @@ def _parse_resolve_store(store: Any, run: Any, root: Path, options: AnalyzeOptio
     # networkx (for the cycles at the end) takes a quarter of a second to import: a thread does it while the
     # workers parse. It starts once they are forked and is joined before the next fork: no lock crosses a fork.
     warm = threading.Thread(target=importlib.import_module, args=("networkx",), daemon=True)
+    listened = _listening("files_analyzed")
     with store.element_sink(staging["code_elements"]) if staging else contextlib.nullcontext() as sink:
         for r, rows in _extract_files_for_store(root, todo, ExtractOptions(max_file_size=options.max_file_size),
                                                 jobs, str(run.codebase_id), str(run.id), options.progress):
@@ -398,7 +399,7 @@ def _parse_resolve_store(store: Any, run: Any, root: Path, options: AnalyzeOptio
             if sink is not None:
                 sink(rows.element_lines)
                 rows = dataclasses.replace(rows, element_lines="")
-            _take(r, rows, prepared, previous, forced, full, touched, fresh, mtimes, batch, run, call_safely)
+            _take(r, rows, prepared, previous, forced, full, touched, fresh, mtimes, batch, run, call_safely, listened)
     if batch:
         call_safely("files_analyzed", run=run, files=batch)
     skipped_results = [FileResult(path=s.path, language=s.language, skipped_reason=s.reason) for s in walked.skipped]
