@@ -549,8 +549,12 @@ class CodebaseStore:
                 self._swap_partition(table, cid, new)
             # Fresh partitions have no statistics: without them the measuring queries that follow, and the
             # next runs' until autovacuum comes by, get nested loops over hundreds of thousands of rows.
+            # Those plans need row counts and the spread of a few keys, not fine histograms: a small sample
+            # (20 x 300 rows instead of the default 100 x 300) gives them in a third of the time.
+            self.conn.execute("SET LOCAL default_statistics_target = 20")
             for table in staging:
                 self.conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(partition_name(table, cid))))
+            self.conn.execute("RESET default_statistics_target")
         else:
             if replaced:
                 self._archive_metrics(cid, replaced)
