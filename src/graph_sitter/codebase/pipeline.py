@@ -233,26 +233,45 @@ def _resolve_batch(paths: list[str]) -> tuple[str, Any]:
     return relationship_lines(codebase_id, run_id, resolver.resolve(paths), ids_of)
 
 
+class _EdgeChunks:
+    """The relationship COPY text of some sites, made by forked workers that start at once.
+
+    The workers resolve while the main process and the database do the rest of the store (file rows, the
+    elements' indexes); the chunks come back in order. `close()` ends the workers, used or not.
+    """
+
+    def __init__(self, batches: list[list[str]], jobs: int) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        if jobs <= 1 or len(batches) < 4 or "fork" not in multiprocessing.get_all_start_methods():
+            self._results: Iterator[tuple[str, Any]] = map(_resolve_batch, batches)
+            return
+        self._pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
+        self._results = self._pool.map(_resolve_batch, batches)  # forks and submits everything now
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        try:
+            yield from self._results
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        global _RESOLVING
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+        _RESOLVING = None
+
+
 def _resolve_in_workers(resolver: Any, files: dict[str, FileResult], sites: list[str], codebase_id: Any,
-                        run_id: str, jobs: int, calls: dict[str, bytes],
-                        batch: int = 96) -> Iterator[tuple[str, Any]]:
-    """Resolve and format the edges of `sites` on forked workers that share the resolver; chunks in order.
+                        run_id: str, jobs: int, calls: dict[str, bytes], batch: int = 96) -> _EdgeChunks:
+    """Resolve and format the edges of `sites` on forked workers that share the resolver.
 
     Resolution is pure Python over in-memory indexes, so it parallelises like parsing; the database loads one
     chunk while the workers make the next.
     """
     global _RESOLVING
-    batches = [sites[i:i + batch] for i in range(0, len(sites), batch)]
     _RESOLVING = (resolver, files, codebase_id, run_id, {}, calls)
-    try:
-        if jobs <= 1 or len(batches) < 4 or "fork" not in multiprocessing.get_all_start_methods():
-            for paths in batches:
-                yield _resolve_batch(paths)
-            return
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            yield from pool.map(_resolve_batch, batches)
-    finally:
-        _RESOLVING = None
+    return _EdgeChunks([sites[i:i + batch] for i in range(0, len(sites), batch)], jobs)
 
 
 def _register_plugin_languages() -> None:
@@ -457,7 +476,11 @@ def _parse_resolve_store(store: Any, run: Any, root: Path, options: AnalyzeOptio
         "changes": {"changed": len(changed), "deleted": len(deleted), "touched": len(touched)},
     }
     # (still inside the run's transaction)
-    store.write_changes(run, plan)
+    try:
+        store.write_changes(run, plan)
+    finally:
+        if isinstance(plan.edge_chunks, _EdgeChunks):
+            plan.edge_chunks.close()
     timer.lap("store")
     totals = store.codebase_totals(run.codebase_id)
     previous_findings = store.previous_findings(run.codebase_id, run.id)
