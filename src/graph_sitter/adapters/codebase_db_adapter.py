@@ -193,6 +193,7 @@ class PreparedFile:
     file_row: tuple[Any, ...]
     summary: bytes | None
     calls: bytes | None
+    element_ids: list[str] = field(default_factory=list)  # made once here, reused by the edges into the file
 
 
 def element_lines(codebase_id: str, run_id: str, result: FileResult, ids: list[str] | None = None) -> str:
@@ -246,9 +247,10 @@ def prepare_file(codebase_id: str, run_id: str, result: FileResult) -> tuple[Fil
 
     The result is changed in place: it belongs to the worker that made it and is not used after this.
     """
+    ids = element_id_strings(uuid.UUID(codebase_id), result) if result.elements else []
     prepared = PreparedFile(
-        element_lines(codebase_id, run_id, result), file_row(result),
-        *((None, None) if result.skipped_reason else summary_blobs(result)),
+        element_lines(codebase_id, run_id, result, ids), file_row(result),
+        *((None, None) if result.skipped_reason else summary_blobs(result)), element_ids=ids,
     )
     for e in result.elements:
         e.docstring = e.signature = None

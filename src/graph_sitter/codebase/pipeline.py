@@ -263,14 +263,15 @@ class _EdgeChunks:
 
 
 def _resolve_in_workers(resolver: Any, files: dict[str, FileResult], sites: list[str], codebase_id: Any,
-                        run_id: str, jobs: int, calls: dict[str, bytes], batch: int = 96) -> _EdgeChunks:
+                        run_id: str, jobs: int, calls: dict[str, bytes], known_ids: dict[str, list[str]],
+                        batch: int = 96) -> _EdgeChunks:
     """Resolve and format the edges of `sites` on forked workers that share the resolver.
 
     Resolution is pure Python over in-memory indexes, so it parallelises like parsing; the database loads one
     chunk while the workers make the next.
     """
     global _RESOLVING
-    _RESOLVING = (resolver, files, codebase_id, run_id, {}, calls)
+    _RESOLVING = (resolver, files, codebase_id, run_id, dict(known_ids), calls)
     return _EdgeChunks([sites[i:i + batch] for i in range(0, len(sites), batch)], jobs)
 
 
@@ -432,6 +433,7 @@ def _parse_resolve_store(store: Any, run: Any, root: Path, options: AnalyzeOptio
         warm.join()
     # Parsed files arrived without their calls (see prepare_file); the resolver workers put them back.
     calls_apart = {p: rows.calls for p, rows in prepared.items() if p in fresh and rows.calls}
+    known_ids = {p: rows.element_ids for p, rows in prepared.items() if p in fresh and rows.element_ids}
     changed = [p for p, r in fresh.items() if r.skipped_reason is None]
     analysed_paths = [p for p in current if p in fresh or p in touched or p in unchanged]
     plan = StorePlan(analysed=list(fresh.values()), deleted=deleted, touched=touched, mtimes=mtimes, files=dict(fresh),
@@ -441,7 +443,7 @@ def _parse_resolve_store(store: Any, run: Any, root: Path, options: AnalyzeOptio
     if full:
         files = {p: r for p, r in plan.files.items() if r.skipped_reason is None}
         plan.edge_chunks = _resolve_in_workers(Resolver(files, manifests), files, sorted(files), run.codebase_id,
-                                               str(run.id), jobs, calls_apart)
+                                               str(run.id), jobs, calls_apart, known_ids)
         plan.edge_sites = set(files)
     elif changed or deleted:
         files = {p: summaries[p] for p in analysed_paths if p not in fresh and p in summaries}
@@ -459,7 +461,7 @@ def _parse_resolve_store(store: Any, run: Any, root: Path, options: AnalyzeOptio
             files.update(with_calls)
             resolver = Resolver(files, manifests)
         plan.edge_chunks = _resolve_in_workers(resolver, files, sorted(sites), run.codebase_id, str(run.id), jobs,
-                                               calls_apart)
+                                               calls_apart, known_ids)
         plan.edge_sites = sites
         plan.files = files
         cycles_may_change = _imports_may_close_cycles(resolver, changed, deleted, old, fresh)
