@@ -380,12 +380,13 @@ def restore(directory: Path) -> None:
 
 def _register_groups() -> None:
     """The domain command groups, each in its own module over its own library."""
+    from graph_sitter.cli_events import events, serve
     from graph_sitter.cli_learning import learning
     from graph_sitter.cli_projects import projects
     from graph_sitter.cli_prompts import prompts
     from graph_sitter.cli_tasks import tasks
 
-    for group in (tasks, projects, prompts, learning):
+    for group in (events, serve, tasks, projects, prompts, learning):
         main.add_command(group)
 
 

@@ -70,6 +70,12 @@ class StoredEvent:
     tags: list[str]
     metadata: dict[str, Any]
     received_at: datetime | None = None
+    repository: str | None = None
+    actor_external_id: str | None = None
+    actor_name: str | None = None
+    target_url: str | None = None
+    organization_id: uuid.UUID | None = None
+    event_source_id: uuid.UUID | None = None
 
     @property
     def name(self) -> str:
@@ -79,8 +85,56 @@ class StoredEvent:
 
 _COLUMNS = ("id", "occurred_at", "source", "event_type", "action", "external_id", "delivery_id", "title",
             "target_type", "target_id", "target_name", "status", "parent_event_id", "thread_id", "payload", "tags",
-            "metadata", "received_at")
-_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM events"
+            "metadata", "received_at", "repository", "actor_external_id", "actor_name", "target_url",
+            "organization_id", "event_source_id")
+#: The columns of a StoredEvent, in its field order, for SELECT and RETURNING lists.
+EVENT_COLUMNS = ", ".join(_COLUMNS)
+_SELECT = f"SELECT {EVENT_COLUMNS} FROM events"
+
+#: NOTIFY channel of newly stored events (`gsdb events tail` listens to it).
+NOTIFY_CHANNEL = "gsdb_events"
+
+#: What every newly stored event sets off, as CTEs over a CTE `inserted` that returns EVENT_COLUMNS:
+#: - event_count of its hour and day in event_aggregations, per (source, event_type) and over all sources (NULL),
+#:   kept current in the same transaction (gs_refresh_event_aggregations recomputes the distinct counts);
+#: - a subscription_deliveries row (the outbox of HTTP callbacks) for each active webhook subscription it matches.
+#: Aggregation rows are locked in one order, so concurrent batches wait for each other instead of deadlocking.
+AGGREGATE_CTE = """
+aggregated AS (
+    INSERT INTO event_aggregations AS a (organization_id, source, event_type, bucket, period_start, period_end,
+                                         event_count)
+    SELECT i.organization_id, g.source, g.event_type, b.bucket, b.start, b.start + b.length, count(*)
+      FROM inserted i
+     CROSS JOIN LATERAL (VALUES (i.source, i.event_type), (NULL, NULL)) AS g (source, event_type)
+     CROSS JOIN LATERAL (VALUES
+           ('hour', date_trunc('hour', i.occurred_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', interval '1 hour'),
+           ('day', date_trunc('day', i.occurred_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', interval '24 hours'))
+           AS b (bucket, start, length)
+     GROUP BY 1, 2, 3, 4, 5, 6
+     ORDER BY 1, 2 NULLS FIRST, 3 NULLS FIRST, 4, 5
+    ON CONFLICT ON CONSTRAINT event_aggregations_unique DO UPDATE SET event_count = a.event_count + EXCLUDED.event_count
+)"""
+OUTBOX_CTE = """
+outbox AS (
+    INSERT INTO subscription_deliveries (subscription_id, event_id, event_occurred_at, max_attempts)
+    SELECT s.id, i.id, i.occurred_at, s.max_attempts
+      FROM inserted i
+      JOIN subscriptions s
+        ON s.status = 'active' AND s.delivery_method = 'webhook'
+       AND s.organization_id IS NOT DISTINCT FROM i.organization_id
+       AND (cardinality(s.sources) = 0 OR i.source = ANY (s.sources))
+       AND (cardinality(s.event_types) = 0 OR i.event_type = ANY (s.event_types))
+       AND (cardinality(s.actions) = 0 OR i.action = ANY (s.actions))
+       AND i.payload @> s.predicate
+    ON CONFLICT ON CONSTRAINT subscription_deliveries_unique DO NOTHING
+)"""
+FANOUT_CTES = f"{AGGREGATE_CTE},{OUTBOX_CTE}"
+
+#: A select-list item that notifies the listeners of NOTIFY_CHANNEL (delivered at commit) about a row of `inserted`.
+NOTIFY_ITEM = f"""pg_notify('{NOTIFY_CHANNEL}', json_build_object(
+    'id', id, 'occurred_at', occurred_at, 'source', source, 'event_type', event_type, 'action', action,
+    'title', left(title, 300), 'target_type', target_type, 'target_name', left(target_name, 300),
+    'repository', repository, 'actor', left(actor_name, 200))::text)"""
 
 
 def _stored(row: Sequence[Any]) -> StoredEvent:
@@ -126,7 +180,9 @@ class EventStore:
             ).fetchone()
             if claimed is None:
                 return None
+            # aggregations, subscription outbox and NOTIFY follow in the same statement (FANOUT_CTES)
             row = self.conn.execute(
+                "WITH inserted AS ("
                 "INSERT INTO events (id, organization_id, event_source_id, source, event_type, action, external_id,"
                 " delivery_id, title, actor_external_id, actor_name, target_type, target_id, target_name, target_url,"
                 " repository, occurred_at, status, processed_at, parent_event_id, thread_id, payload,"
@@ -134,7 +190,8 @@ class EventStore:
                 " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
                 " CASE WHEN %s = 'processed' THEN now() END, %s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT (source, external_id, occurred_at) DO NOTHING"
-                f" RETURNING {', '.join(_COLUMNS)}",
+                f" RETURNING {EVENT_COLUMNS}), {FANOUT_CTES}"
+                f" SELECT {EVENT_COLUMNS}, {NOTIFY_ITEM} FROM inserted",
                 (event_id, event.organization_id, event.event_source_id, event.source, event.event_type,
                  event.action, event.external_id, event.delivery_id, event.title, event.actor_external_id,
                  event.actor_name, event.target_type, event.target_id, event.target_name, event.target_url,
@@ -152,7 +209,7 @@ class EventStore:
                     (event.source, event.delivery_id, event.source, event.external_id, event.occurred_at),
                 )
                 return None
-        return _stored(row)
+        return _stored(row[:len(_COLUMNS)])
 
     def events(self, *, source: str | None = None, event_type: str | None = None, action: str | None = None,
                codebase_id: uuid.UUID | str | None = None, thread_id: str | None = None,
