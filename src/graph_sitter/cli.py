@@ -382,11 +382,15 @@ def _register_groups() -> None:
     """The domain command groups, each in its own module over its own library."""
     from graph_sitter.cli_events import events, serve
     from graph_sitter.cli_learning import learning
+    from graph_sitter.cli_maintain import maintain
+    from graph_sitter.cli_nightly import nightly
     from graph_sitter.cli_projects import projects
     from graph_sitter.cli_prompts import prompts
+    from graph_sitter.cli_queue import enqueue, worker
+    from graph_sitter.cli_report import report
     from graph_sitter.cli_tasks import tasks
 
-    for group in (events, serve, tasks, projects, prompts, learning):
+    for group in (events, serve, tasks, projects, prompts, learning, nightly, enqueue, worker, maintain, report):
         main.add_command(group)
 
 

@@ -19,6 +19,7 @@ log = logging.getLogger("graph_sitter.plugins")
 #: Modules registered by default, by their plugin name. Filled as the built-in writers land.
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "graph_sitter.builtins.analytics",
+    "graph_sitter.builtins.analysis_jobs",
     "graph_sitter.builtins.events",
     "graph_sitter.builtins.learning",
     "graph_sitter.builtins.projects",

@@ -206,6 +206,12 @@ class _Setup:
             applied = migrations.migrate(conn, db)
             self.report.applied_migrations[db] = applied
             conn.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}").format(readonly))
+            # The database's own schemas besides public (task_db's job queue, `procrastinate`) are readable too.
+            for (schema,) in conn.execute("SELECT nspname FROM pg_namespace WHERE nspname <> 'public'"
+                                          " AND nspowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)"):
+                for grant in ("GRANT USAGE ON SCHEMA {} TO {}", "GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}",
+                              "ALTER DEFAULT PRIVILEGES IN SCHEMA {} GRANT SELECT ON TABLES TO {}"):
+                    conn.execute(sql.SQL(grant).format(sql.Identifier(schema), readonly))
             conn.execute(
                 "SELECT gs_create_time_partitions(p.partrelid::regclass, 0, 3) FROM pg_partitioned_table p"
                 " JOIN pg_class c ON c.oid = p.partrelid JOIN pg_namespace n ON n.oid = c.relnamespace"

@@ -20,6 +20,7 @@ from graph_sitter.adapters.event_sources import WEBHOOK_PROVIDERS, record_reject
 from graph_sitter.adapters.secret_box import SecretBox
 from graph_sitter.adapters.setup import organization_id
 from graph_sitter.config import Settings, load_settings
+from graph_sitter.report.dashboard import dashboard_routes
 from graph_sitter.service.batching import BatchWriter
 from graph_sitter.service.config import ServiceConfig
 from graph_sitter.service.delivery import delivery_loop
@@ -98,6 +99,7 @@ def create_app(settings: Settings, extra_routes: Sequence[BaseRoute] = (), confi
 
     routes: list[BaseRoute] = [Route(f"/webhooks/{p}", endpoint(p), methods=["POST"]) for p in WEBHOOK_PROVIDERS]
     routes.append(Route("/healthz", healthz, methods=["GET"]))
+    routes.extend(dashboard_routes(settings))  # the read-only dashboard at /dashboard (graph_sitter.report)
     routes.extend(extra_routes)
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.service = service

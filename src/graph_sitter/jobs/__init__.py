@@ -1,0 +1,1 @@
+"""Nightly analysis runs, the analysis job queue and its workers."""
