@@ -86,7 +86,8 @@ def server_env(gsdb_env: dict[str, str]) -> dict[str, str]:
     env = dict(gsdb_env)
     env.update({f"GRAPH_SITTER_{p.upper()}_WEBHOOK_SECRET": s for p, s in SECRETS.items()})
     env.update(GRAPH_SITTER_WEBHOOK_MAX_BODY_BYTES=str(MAX_BODY), GRAPH_SITTER_DELIVERY_INTERVAL="0.1",
-               GRAPH_SITTER_SPIKE_INTERVAL="0", GRAPH_SITTER_SECRET_TTL="0")
+               GRAPH_SITTER_SPIKE_INTERVAL="0", GRAPH_SITTER_SECRET_TTL="0",
+               GRAPH_SITTER_REGISTRY_TTL="0")
     return env
 
 

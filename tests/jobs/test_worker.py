@@ -160,6 +160,7 @@ def test_github_events_on_a_registered_repository_queue_an_analysis(analysis_env
         store.register_repository(RepositoryFacts(name="hooked", local_path=str(repo),
                                                   clone_url=f"https://github.com/{owner}/hooked.git",
                                                   full_name=f"{owner}/hooked", provider="github"))
+    analysis_jobs.forget_registrations()
     repository = {"full_name": f"{owner}/hooked", "default_branch": "main",
                   "clone_url": f"https://github.com/{owner}/hooked.git"}
 

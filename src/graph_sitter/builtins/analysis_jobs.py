@@ -6,18 +6,61 @@ repositories that have a local checkout. A push queues an analysis when it moves
 (a branch deletion does not); a pull request when it is opened, reopened, updated (`synchronize`) or marked ready
 for review. The checkout is analysed as it is: keeping it up to date (a `git pull` hook, a sync job) belongs to
 the deployment. A burst of events queues one job per codebase: one still waiting stands for the newer ones.
+
+The registered repositories are read at most every REGISTRY_SECONDS (10 s) per process, not per event: `gsdb serve`
+stores thousands of events a second, and a connection (SCRAM) per event would cost more than storing it.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping
+import os
+import threading
+import time
+from typing import Any, Mapping, Sequence
 
 from graph_sitter.plugins import hookimpl
 
 log = logging.getLogger("graph_sitter.builtins.analysis_jobs")
 
 PULL_REQUEST_ACTIONS = ("opened", "reopened", "synchronize", "ready_for_review")
+
+#: How long a process trusts its copy of the registered repositories (a new registration is seen within this);
+#: GRAPH_SITTER_REGISTRY_TTL overrides it.
+REGISTRY_SECONDS = 10.0
+
+
+def _registry_seconds() -> float:
+    try:
+        return max(0.0, float(os.environ.get("GRAPH_SITTER_REGISTRY_TTL", REGISTRY_SECONDS)))
+    except ValueError:
+        return REGISTRY_SECONDS
+
+_registry_lock = threading.Lock()
+_registry: tuple[float, Any, Sequence[Any]] | None = None  # (read at, settings, remotes)
+
+
+def forget_registrations() -> None:
+    """Drop this process's copy of the registered repositories: the next event reads them again."""
+    global _registry
+    with _registry_lock:
+        _registry = None
+
+
+def _registered() -> tuple[Any, Sequence[Any]]:
+    """The settings and registered remotes, read again when older than REGISTRY_SECONDS."""
+    global _registry
+    with _registry_lock:
+        if _registry is None or time.monotonic() - _registry[0] >= _registry_seconds():
+            from graph_sitter.adapters.projects_db_remotes import RemoteLookup
+            from graph_sitter.adapters.setup import ensure_ready
+            from graph_sitter.config import load_settings
+
+            settings = load_settings()
+            # read-only: this plugin only looks repositories up
+            with ensure_ready(settings).connect("projects_db", "readonly") as conn:
+                _registry = (time.monotonic(), settings, RemoteLookup(conn).remotes())
+        return _registry[1], _registry[2]
 
 
 def _reason(event_type: str, action: str | None, payload: Mapping[str, Any], repository: Mapping[str, Any]) -> str | None:
@@ -55,15 +98,11 @@ def event_received(event: Any) -> None:
     urls = [str(repository[k]) for k in ("clone_url", "ssh_url", "git_url", "html_url", "url") if repository.get(k)]
     if not full_name and not urls:
         return
-    from graph_sitter.adapters.projects_db_remotes import RemoteLookup
-    from graph_sitter.adapters.setup import ensure_ready
-    from graph_sitter.config import load_settings
+    from graph_sitter.adapters.projects_db_remotes import match_remotes
     from graph_sitter.jobs.queue import enqueue_analysis
 
-    settings = load_settings()
-    # read-only: this plugin only looks repositories up
-    with ensure_ready(settings).connect("projects_db", "readonly") as conn:
-        checkouts = RemoteLookup(conn).checkouts_for(full_name, urls)
+    settings, remotes = _registered()
+    checkouts = match_remotes(remotes, full_name, urls)
     for checkout in checkouts:
         job = enqueue_analysis(settings, checkout.local_path, reason=reason, require_local_path=False)
         log.info("%s: analysis %s job %s (%s)", checkout.name,
