@@ -14,8 +14,19 @@ def _unique_keys(cluster: Cluster, db: str, table: str) -> list[set[str]]:
     return [set(r[0]) for r in rows]
 
 
-def test_the_bulk_code_tables_can_be_distributed_by_codebase(cluster: Cluster) -> None:
-    for table in ("code_elements", "relationships"):
+#: codebase_db's tables that grow with the code: distributed (and co-located) by codebase_id on Citus.
+CODE_TABLES = ("code_elements", "relationships", "file_analysis", "analysis_runs", "external_dependencies",
+               "element_metrics_history")
+
+
+def test_every_table_that_grows_with_the_code_can_be_distributed_by_codebase(cluster: Cluster) -> None:
+    with cluster.connect("codebase_db") as conn:
+        tables = {r[0] for r in conn.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'codebase_id' AND NOT a.attisdropped"
+            " WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition")}
+    assert tables == set(CODE_TABLES)  # a new table with a codebase_id belongs in the list (and the README)
+    for table in CODE_TABLES:
         keys = _unique_keys(cluster, "codebase_db", table)
         assert keys and all("codebase_id" in k for k in keys), (table, keys)
 
