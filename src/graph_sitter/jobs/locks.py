@@ -35,22 +35,19 @@ def codebase_lock(settings: Settings, codebase: str, wait: bool = True, cluster:
     The lock belongs to a connection of its own, so it ends with that connection: a process that is killed
     releases it at once, and nothing a job does on its other connections can release it early.
     """
+    from graph_sitter.adapters.codebase_db_jobs import release_advisory_lock, take_advisory_lock
     from graph_sitter.adapters.database import Cluster
 
     conn = (cluster or Cluster(settings)).connect("codebase_db", autocommit=True, application_name="gsdb-job-lock")
     try:
-        params = (LOCK_SPACE, lock_key(settings, codebase))
-        if wait:
-            conn.execute("SELECT pg_advisory_lock(hashtext(%s), hashtext(%s))", params)
-        else:
-            row = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s), hashtext(%s))", params).fetchone()
-            if not (row and row[0]):
-                raise CodebaseBusy(f"{codebase}: another job is analysing it; skipped")
+        key = lock_key(settings, codebase)
+        if not take_advisory_lock(conn, LOCK_SPACE, key, wait):
+            raise CodebaseBusy(f"{codebase}: another job is analysing it; skipped")
         try:
             yield
         finally:
             if not conn.closed:
                 with contextlib.suppress(Exception):  # a lost connection has released the lock already
-                    conn.execute("SELECT pg_advisory_unlock(hashtext(%s), hashtext(%s))", params)
+                    release_advisory_lock(conn, LOCK_SPACE, key)
     finally:
         conn.close()

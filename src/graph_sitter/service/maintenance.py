@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 
 from graph_sitter.adapters.database import Cluster
 from graph_sitter.adapters.event_stats import detect_spikes
+from graph_sitter.adapters.maintenance_db import MaintenanceStore
 
 log = logging.getLogger("graph_sitter.service")
 
@@ -19,8 +20,8 @@ def _chores(cluster: Cluster, partitions: bool) -> list[str]:
     with cluster.connect("events_db", autocommit=True) as conn:
         if partitions:
             # rows of a month without its partition would land in the default partition
-            conn.execute("SELECT gs_create_time_partitions('events', 0, 2),"
-                         " gs_create_time_partitions('event_aggregations', 0, 2)")
+            for table in ("events", "event_aggregations"):
+                MaintenanceStore(conn).create_partitions(table, 0, 2)
         return [a.description or "" for a in detect_spikes(conn, datetime.now(timezone.utc))]
 
 
