@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 import psycopg
 from psycopg import sql
@@ -25,6 +25,9 @@ from psycopg import sql
 from graph_sitter.adapters import copy_text as ct
 from graph_sitter.codebase.model import FUNCTION_KINDS, TYPE_KINDS, Element, FileResult, Reference
 from graph_sitter.errors import GraphSitterError
+
+if TYPE_CHECKING:
+    from graph_sitter.codebase.resolve import EdgeRow
 
 _ELEMENT_COLUMNS = (
     "id", "codebase_id", "run_id", "kind", "language", "name", "qualified_name", "file_path",
@@ -100,16 +103,21 @@ class StorePlan:
 def element_id_strings(codebase_id: uuid.UUID, result: FileResult) -> list[str]:
     """Stable ids of a file's elements, as uuid text: same codebase, file, kind, qualified name and occurrence,
     same id, so an unchanged element keeps its id across runs and edges into it stay valid."""
-    seen: Counter[tuple[str, str]] = Counter()
-    prefix = f"{codebase_id}\0{result.path}\0"
+    # A plain dict: Counter's __missing__ is a Python call for every first occurrence (nearly every element).
+    seen: dict[str, int] = {}
+    # The hashed text starts with the same prefix for every element of the file: its state is hashed once and
+    # copied, which also spares a constructor call per element.
+    prefixed = hashlib.blake2b(f"{codebase_id}\0{result.path}\0".encode(), digest_size=16)
     ids = []
-    blake2b = hashlib.blake2b
+    append = ids.append
     for e in result.elements:
-        key = (e.kind, e.qualified_name)
-        n = seen[key]
+        key = f"{e.kind}\0{e.qualified_name}"  # also the hashed text's middle part
+        n = seen.get(key, 0)
         seen[key] = n + 1
-        h = blake2b(f"{prefix}{e.kind}\0{e.qualified_name}\0{n}".encode(), digest_size=16).hexdigest()
-        ids.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
+        state = prefixed.copy()
+        state.update(f"{key}\0{n}".encode())
+        h = state.hexdigest()
+        append("-".join((h[:8], h[8:12], h[12:16], h[16:20], h[20:])))
     return ids
 
 
@@ -128,9 +136,14 @@ def partition_name(table: str, codebase_id: uuid.UUID) -> str:
     return f"{table}_{codebase_id.hex}"
 
 
-_ELEMENT_ROW = operator.attrgetter(*(f.name for f in fields(Element)))
 _REFERENCE_ROW = operator.attrgetter(*(f.name for f in fields(Reference)))
+_ELEMENT_ROW = operator.attrgetter(*(f.name for f in fields(Element)))
 _SLIM = tuple(i for i, f in enumerate(fields(Element)) if f.name in ("signature", "docstring"))
+# An element's row without signature and docstring, as the fields before and after them: two getters build it
+# with less tuple copying than slicing the full row would.
+_ELEMENT_HEAD = operator.attrgetter(*(f.name for f in fields(Element)[:_SLIM[0]]))
+_ELEMENT_TAIL = operator.attrgetter(*(f.name for f in fields(Element)[_SLIM[-1] + 1:]))
+_SLIM_BLANK = (None,) * (_SLIM[-1] + 1 - _SLIM[0])
 _FILE_STATE = tuple(f.name for f in fields(FileResult) if f.name not in ("elements", "references"))
 
 
@@ -157,12 +170,35 @@ def _unpack(blob: bytes) -> Any:
 def summary_blobs(result: FileResult) -> tuple[bytes, bytes]:
     """The file's result without docstrings and signatures (all re-resolution needs), as plain rows in two
     blobs: everything but the calls, and the calls."""
-    first, last = _SLIM[0], _SLIM[-1] + 1
-    blank = (None,) * (last - first)
-    elements = [(row[:first] + blank + row[last:]) for row in map(_ELEMENT_ROW, result.elements)]
+    head, blank, tail = _ELEMENT_HEAD, _SLIM_BLANK, _ELEMENT_TAIL
+    return _summary_blobs(result, [head(e) + blank + tail(e) for e in result.elements])
+
+
+def _summary_blobs(result: FileResult, element_rows: list[tuple[Any, ...]],
+                   first_call: int | None = None) -> tuple[bytes, bytes]:
+    """summary_blobs() given the element rows (signature and docstring already None in them) and, if known,
+    where the calls start when they all come after the other references (see _first_call)."""
     rows = list(map(_REFERENCE_ROW, result.references))
     state = tuple(getattr(result, name) for name in _FILE_STATE)
-    return _pack((state, elements, [r for r in rows if r[0] != "call"])), _pack([r for r in rows if r[0] == "call"])
+    if first_call is not None:
+        others, calls = rows[:first_call], rows[first_call:]
+    else:
+        others, calls = [r for r in rows if r[0] != "call"], [r for r in rows if r[0] == "call"]
+    return _pack((state, element_rows, others)), _pack(calls)
+
+
+_KIND = operator.attrgetter("kind")
+
+
+def _first_call(references: list[Reference]) -> int | None:
+    """The index of the first call when every call comes after every other reference (as extract_file makes
+    them: the calls last), else None. Found by C-level scans: the calls and the other references are then
+    slices, where filtering by kind costs a Python-level step per reference (three filters per file)."""
+    kinds = list(map(_KIND, references))
+    first = len(kinds) - kinds.count("call")
+    if first == len(kinds) or kinds.index("call") == first:
+        return first
+    return None
 
 
 def summary_result(summary: bytes, calls: bytes | None = None) -> FileResult | None:
@@ -198,24 +234,50 @@ class PreparedFile:
 
 def element_lines(codebase_id: str, run_id: str, result: FileResult, ids: list[str] | None = None) -> str:
     """The COPY text lines (code_elements columns) of a file's elements."""
-    if not result.elements:
+    elements = result.elements
+    if not elements:
         return ""
     ids = ids or element_id_strings(uuid.UUID(codebase_id), result)
-    text, null, array, num = ct.text, ct.NULL, ct.text_array, ct.number
-    path = text(result.path)
+    null, escaped, array = ct.NULL, ct.escaped, ct.text_array_of
+    # Run once per element of every file: the columns shared by the file's rows are formatted once, and the
+    # names and signatures, which almost never hold a COPY special, are checked in one scan for the whole file
+    # (ct.all_plain) instead of one ct.text call per value.
+    shared = f"\t{codebase_id}\t{run_id}\t"
+    path = f"\t{ct.text(result.path)}\t"
+    plain_names = ct.all_plain([e.name for e in elements]) and ct.all_plain([e.qualified_name for e in elements])
+    plain_signatures = ct.all_plain([e.signature for e in elements if e.signature is not None])
+    plain_parameters = ct.plain_array_values([p for e in elements for p in e.parameters])
     out = []
-    for e, eid in zip(result.elements, ids):
-        parent = null if e.parent is None else ids[e.parent]
-        out.append(
-            f"{eid}\t{codebase_id}\t{run_id}\t{e.kind}\t{e.language}\t{text(e.name)}\t{text(e.qualified_name)}\t{path}"
-            f"\t{e.start_line}\t{e.end_line}\t{e.start_col}\t{e.end_col}\t{e.start_byte}\t{e.end_byte}"
-            f"\t{null if e.signature is None else text(e.signature)}"
-            f"\t{null if e.docstring is None else text(e.docstring)}\t{parent}\t{e.visibility}"
+    append = out.append
+    for e, eid in zip(elements, ids):
+        name, qualified_name, signature, docstring = e.name, e.qualified_name, e.signature, e.docstring
+        if not plain_names:
+            name, qualified_name = escaped(name), escaped(qualified_name)
+        if signature is None:
+            signature = null
+        elif not plain_signatures:
+            signature = escaped(signature)
+        parameters = e.parameters
+        if not parameters:
+            parameters = null
+        elif plain_parameters:
+            parameters = '{"' + '","'.join(parameters) + '"}'
+        else:
+            parameters = array(parameters)
+        # Metrics are ints or None; an f-string formats an int as str() does (ct.number).
+        cc, nloc, tokens, params, depth = (e.cyclomatic_complexity, e.nloc, e.token_count, e.parameter_count,
+                                          e.max_nesting_depth)
+        append(
+            f"{eid}{shared}{e.kind}\t{e.language}\t{name}\t{qualified_name}{path}"
+            f"{e.start_line}\t{e.end_line}\t{e.start_col}\t{e.end_col}\t{e.start_byte}\t{e.end_byte}"
+            f"\t{signature}\t{null if docstring is None else escaped(docstring)}"
+            f"\t{null if e.parent is None else ids[e.parent]}\t{e.visibility}"
             f"\t{'t' if e.is_async else 'f'}\t{'t' if e.is_static else 'f'}\t{'t' if e.is_abstract else 'f'}"
             f"\t{'t' if e.is_exported else 'f'}\t{array(e.decorators) if e.decorators else null}"
-            f"\t{array(e.parameters) if e.parameters else null}"
-            f"\t{null if e.return_type is None else text(e.return_type)}\t{num(e.cyclomatic_complexity)}"
-            f"\t{num(e.nloc)}\t{num(e.token_count)}\t{num(e.parameter_count)}\t{num(e.max_nesting_depth)}\n"
+            f"\t{parameters}"
+            f"\t{null if e.return_type is None else escaped(e.return_type)}"
+            f"\t{null if cc is None else cc}\t{null if nloc is None else nloc}\t{null if tokens is None else tokens}"
+            f"\t{null if params is None else params}\t{null if depth is None else depth}\n"
         )
     return "".join(out)
 
@@ -248,44 +310,103 @@ def prepare_file(codebase_id: str, run_id: str, result: FileResult) -> tuple[Fil
     The result is changed in place: it belongs to the worker that made it and is not used after this.
     """
     ids = element_id_strings(uuid.UUID(codebase_id), result) if result.elements else []
-    prepared = PreparedFile(
-        element_lines(codebase_id, run_id, result, ids), file_row(result),
-        *((None, None) if result.skipped_reason else summary_blobs(result)), element_ids=ids,
-    )
+    lines = element_lines(codebase_id, run_id, result, ids)
+    row = file_row(result)
     for e in result.elements:
         e.docstring = e.signature = None
+    first_call = _first_call(result.references)
+    # The elements are slim now: each one's full row is its summary row (summary_blobs' rows, one getter fewer).
+    blobs = (None, None) if result.skipped_reason else _summary_blobs(
+        result, list(map(_ELEMENT_ROW, result.elements)), first_call
+    )
+    prepared = PreparedFile(lines, row, *blobs, element_ids=ids)
     # The calls travel once, as the blob already made for the store; the parent rebuilds them only where it
     # needs them (resolving the file's own edges), which spares it most of the unpickling.
-    result.references = [r for r in result.references if r.kind != "call"]
+    if first_call is not None:
+        result.references = result.references[:first_call]
+    else:
+        result.references = [r for r in result.references if r.kind != "call"]
     return result, prepared
+
+
+#: An Edge's fields in EdgeRow order.
+_EDGE_ROW = operator.attrgetter("kind", "source_file", "source_index", "target_file", "target_index", "target_name",
+                                "external", "ecosystem", "line", "resolved")
+#: The last three hex digits of a relationship row id, by value (see relationship_row_lines).
+_HEX3 = tuple(f"{i:03x}" for i in range(0x1000))
 
 
 def relationship_lines(codebase_id: uuid.UUID, run_id: str, edges: Iterable[Any],
                        ids_of: Callable[[str], list[str]]) -> tuple[str, Counter[tuple[str, str]]]:
-    """The COPY text lines (relationships columns) of some edges, and how often they name each external
-    dependency."""
+    """The COPY text lines (relationships columns) of some edges (resolve.Edge), and how often they name each
+    external dependency."""
+    # Edges may come as they are made: each becomes a row only while it is formatted.
+    return relationship_row_lines(codebase_id, run_id, map(_EDGE_ROW, edges), ids_of)
+
+
+def relationship_row_lines(codebase_id: uuid.UUID, run_id: str, rows: Iterable[EdgeRow],
+                           ids_of: Callable[[str], list[str]]) -> tuple[str, Counter[tuple[str, str]]]:
+    """relationship_lines of edges given as resolve.EdgeRow tuples (``Resolver.resolve_rows``).
+
+    Half a million rows per run: the loop does per row only what differs between rows. The columns shared
+    by every row, and those of a site (its file's element ids, its path), are made once.
+    """
     cid = str(codebase_id)
-    next_id = _RowIds().next
-    text = ct.text
     null = ct.NULL
-    site_paths: dict[str, str] = {}
+    text = ct.text
+    shared = f"\t{cid}\t{run_id}\t"  # the codebase_id and run_id columns, between the row id and the kind
+    # Row ids are cheap and unique: a random uuid prefix and a counter, ascending within the batch.
+    prefix = str(uuid.uuid4())[:24]
+    ids_by_path: dict[str, list[str]] = {}
     externals: dict[tuple[str, str], str] = {}
     uses: Counter[tuple[str, str]] = Counter()
-    out = []
-    for e in edges:
-        source = ids_of(e.source_file)[e.source_index]
-        target = null if e.target_index is None or e.target_file is None else ids_of(e.target_file)[e.target_index]
-        ext = null
-        if e.external:
-            key = (e.ecosystem or "unknown", e.external)
+    out: list[str] = []
+    append = out.append
+    site_file = None
+    site_ids: list[str] = []
+    site_resolved = site_unresolved = ""
+    n = 0
+    block = f"{prefix}{0:09x}"
+    for kind, source_file, source_index, target_file, target_index, target_name, external, ecosystem, line, \
+            resolved in rows:
+        if source_file != site_file:
+            # The edges of a site come one after the other (resolve() makes them file by file).
+            site_file = source_file
+            site_ids = ids_by_path.get(source_file)
+            if site_ids is None:
+                site_ids = ids_by_path[source_file] = ids_of(source_file)
+            site = text(source_file)
+            site_resolved = f"\tt\t{site}\t"  # resolved, file_path: then only the line follows
+            site_unresolved = f"\tf\t{site}\t"
+        if target_index is None or target_file is None:
+            target = null
+        elif target_file == site_file:  # every contains edge, and the calls within the file
+            target = site_ids[target_index]
+        else:
+            ids = ids_by_path.get(target_file)
+            if ids is None:
+                ids = ids_by_path[target_file] = ids_of(target_file)
+            target = ids[target_index]
+        if external:
+            key = (ecosystem or "unknown", external)
             ext = externals.get(key) or externals.setdefault(key, str(external_id(codebase_id, *key)))
             uses[key] += 1
-        site = site_paths.get(e.source_file)
-        if site is None:
-            site = site_paths[e.source_file] = text(e.source_file)
-        resolved = "t" if e.resolved and (target is not null or ext is not null) else "f"
-        out.append(f"{next_id()}\t{cid}\t{run_id}\t{e.kind}\t{source}\t{target}\t{text(e.target_name)}\t{ext}"
-                   f"\t{resolved}\t{site}\t{e.line}\n")
+            tail = site_resolved if resolved else site_unresolved
+        else:
+            ext = null
+            tail = site_resolved if resolved and target is not null else site_unresolved
+        # The row id, f"{prefix}{n:012x}", without formatting a number per row: its last three hex digits
+        # come from a table, the nine before them change every 4096 rows.
+        n += 1
+        low = n & 0xFFF
+        if not low:
+            block = f"{prefix}{n >> 12:09x}"
+        # ct.text(target_name), but a name needs no escaping when it is printable (tab, newline, CR and NUL
+        # are control characters) and holds no backslash: two checks in C instead of a call per row.
+        if target_name is None or not target_name.isprintable() or "\\" in target_name:
+            target_name = text(target_name)
+        append(f"{block}{_HEX3[low]}{shared}{kind}\t{site_ids[source_index]}\t{target}"
+               f"\t{target_name}\t{ext}{tail}{line}\n")
     return "".join(out), uses
 
 
@@ -302,18 +423,6 @@ def _file_type(path: str) -> str:
             or name.endswith(("_test.py", "_test.go", ".test.ts", ".test.js", ".spec.ts", ".spec.js", "Test.java")):
         return "test"
     return "source"
-
-
-class _RowIds:
-    """Cheap unique ids for relationship rows: a random uuid prefix and a counter, ascending within a run."""
-
-    def __init__(self) -> None:
-        self.prefix = str(uuid.uuid4())[:24]
-        self.n = 0
-
-    def next(self) -> str:
-        self.n += 1
-        return f"{self.prefix}{self.n:012x}"
 
 
 class CodebaseStore:

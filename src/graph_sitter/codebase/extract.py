@@ -16,7 +16,8 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass
-from typing import Any
+from operator import attrgetter, itemgetter
+from typing import Any, Callable
 
 from tree_sitter import QueryCursor
 
@@ -43,6 +44,12 @@ _NO_END = 1 << 62
 # Definitions that never enclose other definitions (several may share one range: `const A, B = 1, 2`).
 _LEAF_KINDS = frozenset({"variable", "constant", "import"})
 _SIMPLE_CALLEE = re.compile(rb"[A-Za-z_$][\w$]*(?:(?:\.|::)[A-Za-z_$][\w$]*)*")
+# The same test on decoded ASCII text (re.ASCII: \w is [A-Za-z0-9_], as in the bytes pattern).
+_SIMPLE_CALLEE_TEXT = re.compile(_SIMPLE_CALLEE.pattern.decode(), re.ASCII)
+_FIRST = itemgetter(0)
+_SECOND = itemgetter(1)
+_BYTE_RANGE = attrgetter("byte_range")
+_KIND_ID = attrgetter("kind_id")
 
 Node = Any
 
@@ -115,12 +122,6 @@ def extract_source(
     return result
 
 
-def _span(node: Node) -> tuple[int, int, int, int]:
-    start = node.start_point
-    end = node.end_point
-    return (start[0], start[1], end[0], end[1])
-
-
 def _count_errors(root: Node) -> int:
     count = 0
     cursor = root.walk()
@@ -149,7 +150,10 @@ def _analyse(support: LanguageSupport, path: str, data: bytes, result: FileResul
 
     comments = get("comment", ())
     docstrings = get("docstring", ())
-    lines = metrics.line_counts(data, [_span(n) for n in comments], [_span(n) for n in docstrings])
+    # Points are tuples: start_point + end_point is the (start_row, start_col, end_row, end_col) span.
+    lines = metrics.line_counts(
+        data, [n.start_point + n.end_point for n in comments], [n.start_point + n.end_point for n in docstrings]
+    )
     result.total_lines = lines.total
     result.code_lines = lines.code
     result.comment_lines = lines.comment
@@ -157,7 +161,9 @@ def _analyse(support: LanguageSupport, path: str, data: bytes, result: FileResul
 
     elements, references, function_nodes = _definitions(support, path, data, root, captures, lines.total)
     _calls(compiled, data, captures, elements, references)
-    file_decisions = _function_metrics(support, path, data, captures, lines, elements, function_nodes)
+    file_decisions = _function_metrics(
+        support, path, data, captures, lines, elements, function_nodes, compiled.language.field_id_for_name("name")
+    )
 
     if support.maintainability:
         doc_lines = sum(n.end_point[0] - n.start_point[0] + 1 for n in docstrings)
@@ -179,7 +185,8 @@ def _definitions(
     module_name, module_qn = names[0], names[1]
     # Java qualifies types by the package, not by the file the module element stands for.
     member_prefix = names[2] if len(names) > 2 else module_qn
-    ctx = DefinitionContext(data, path, "module", module_name)
+    docstring_starts = sorted(node.start_byte for node in captures.get("docstring", ()))
+    ctx = DefinitionContext(data, path, "module", module_name, docstring_starts)
     module_info = support.describe(root, "module", ctx)
     end = root.end_point
     module = Element(
@@ -357,30 +364,47 @@ def _calls(
     ranges = [(start, -neg_end) for start, neg_end, _ in sources]
     source_index = [index for _, _, index in sources]
     source_index.append(0)  # owner -1 (no enclosing definition) is the module
-    support = compiled.support
-    call_name = support.call_name
+    call_name = compiled.support.call_name
     entries: list[tuple[int, str, int]] = []
     append = entries.append
-    simple = _SIMPLE_CALLEE.fullmatch
-    for node in nodes:
-        start = node.start_byte
-        end = node.end_byte
-        # Most callees are a name or a plain dotted path: their text is the name.
-        if end - start <= 120 and simple(data, start, end):
-            name = data[start:end].decode("utf-8", "replace")
-        else:
-            try:
-                name = call_name(node, data)
-            except Exception:  # noqa: BLE001 - one odd node (error recovery) must not cost the file
-                name = None
-        if name is not None:
-            append((start, name, node.start_point[0] + 1))
+    # Most callees are a name or a plain dotted path: their text is the name. Most files are ASCII: decoded
+    # once, their names are slices of the text (the strings decoding each slice would give), a third cheaper.
+    if data.isascii():
+        text = data.decode("ascii")
+        simple_text = _SIMPLE_CALLEE_TEXT.fullmatch
+        for node in nodes:
+            start = node.start_byte
+            end = node.end_byte
+            if end - start <= 120 and simple_text(text, start, end):
+                append((start, text[start:end], node.start_point[0] + 1))
+            else:
+                name = _call_name(call_name, node, data)
+                if name is not None:
+                    append((start, name, node.start_point[0] + 1))
+    else:
+        simple = _SIMPLE_CALLEE.fullmatch
+        for node in nodes:
+            start = node.start_byte
+            end = node.end_byte
+            if end - start <= 120 and simple(data, start, end):
+                append((start, data[start:end].decode("utf-8", "replace"), node.start_point[0] + 1))
+            else:
+                name = _call_name(call_name, node, data)
+                if name is not None:
+                    append((start, name, node.start_point[0] + 1))
     # Captures arrive in match-completion order, not document order.
     entries.sort()
     owners = metrics.assign_points(ranges, [entry[0] for entry in entries])
     references.extend(
-        Reference("call", source_index[owner], name, line) for (_, name, line), owner in zip(entries, owners)
+        [Reference("call", source_index[owner], name, line) for (_, name, line), owner in zip(entries, owners)]
     )
+
+
+def _call_name(call_name: Callable[[Node, bytes], str | None], node: Node, data: bytes) -> str | None:
+    try:
+        return call_name(node, data)
+    except Exception:  # noqa: BLE001 - one odd node (error recovery) must not cost the file
+        return None
 
 
 def _decision_points(support: LanguageSupport, path: str, data: bytes, captures: dict[str, list[Node]]) -> tuple[list[int], list[int]]:
@@ -429,44 +453,61 @@ def _function_metrics(
     lines: metrics.LineCounts,
     elements: list[Element],
     function_nodes: dict[int, Node | None],
+    name_field: int | None,
 ) -> int:
-    """Set the metrics of every function element; return the file's decision count."""
+    """Set the metrics of every function element; return the file's decision count.
+
+    ``name_field``: the grammar's id of the field ``name`` (None when it has none).
+    """
     get = captures.get
-    measured = [(node.start_byte, node.end_byte, node) for node in get("function", ())]
-    for capture in support.boundary_captures:
-        measured.extend((node.start_byte, node.end_byte, node) for node in get(capture, ()))
+    # (start, end, node, node's end): end is where the function ends for lizard (see function.trim).
+    measured: list[tuple[int, int, Node, int]] = []
+    for capture in ("function", *support.boundary_captures):
+        for node in get(capture, ()):
+            end = node.end_byte
+            measured.append((node.start_byte, end, node, end))
     trimmed = get("function.trim")
     if trimmed:
         function_end = support.function_end
         for node in trimmed:
             end = function_end(node, data) if function_end is not None else None
-            measured.append((node.start_byte, end if end is not None else node.end_byte, node))
+            node_end = node.end_byte
+            measured.append((node.start_byte, end if end is not None else node_end, node, node_end))
     merged = get("function.skip")
     if merged:
         skipped_starts = {node.start_byte for node in merged}
         measured = [item for item in measured if item[0] not in skipped_starts]
-    measured.sort(key=lambda item: (item[0], -item[1]))
-    boundary_nodes = [item[2] for item in measured]
-    boundaries = [(item[0], item[1]) for item in measured]
+    # By start, the longer first, equal ranges in capture order: two stable sorts on C key functions.
+    measured.sort(key=_SECOND, reverse=True)
+    measured.sort(key=_FIRST)
     plus, minus = _decision_points(support, path, data, captures)
     total_decisions = len(plus) - len(minus)
     if not function_nodes:
         return total_decisions
+    boundaries = [(start, end) for start, end, _, _ in measured]
     size = len(boundaries)
     gained, _ = metrics.count_owners(metrics.assign_points(boundaries, plus), size)
     lost, _ = metrics.count_owners(metrics.assign_points(boundaries, minus), size)
     parents = metrics.range_parents(boundaries)
-    rows = [
-        (_header_row(node), node.end_point[0] if end == node.end_byte else
-         node.start_point[0] + data.count(b"\n", node.start_byte, end - 1))
-        for (_, end), node in zip(boundaries, boundary_nodes)
-    ]
+    rows = []
+    for start, end, node, node_end in measured:
+        # Lizard starts a function at its name: annotations and decorators above it are not its lines.
+        name = node.child_by_field_id(name_field) if name_field is not None else None
+        first_row = name.start_point[0] if name is not None else node.start_point[0]
+        if end == node_end:
+            last_row = node.end_point[0]
+        else:
+            last_row = node.start_point[0] + data.count(b"\n", start, end - 1)
+        rows.append((first_row, last_row))
     nloc = metrics.function_nloc(lines, rows, parents)
-    tokens = metrics.exclusive_sizes([node.descendant_count for node in boundary_nodes], parents)
-    skipped = {node.start_byte for node in get("nest.skip", ())}
-    nests = [(node.start_byte, node.end_byte) for node in get("nest", ()) if node.start_byte not in skipped]
-    depth = metrics.max_nesting(boundaries, nests)
-    boundary_index = {(node.start_byte, node.end_byte): index for index, node in enumerate(boundary_nodes)}
+    tokens = metrics.exclusive_sizes([item[2].descendant_count for item in measured], parents)
+    nest_nodes = get("nest", ())
+    skipped = get("nest.skip")
+    if skipped:
+        skipped_starts = {node.start_byte for node in skipped}
+        nest_nodes = [node for node in nest_nodes if node.start_byte not in skipped_starts]
+    depth = metrics.max_nesting(boundaries, [(node.start_byte, node.end_byte) for node in nest_nodes])
+    boundary_index = {(start, node_end): index for index, (start, _, _, node_end) in enumerate(measured)}
 
     for element_index, node in function_nodes.items():
         element = elements[element_index]
@@ -486,20 +527,13 @@ def _function_metrics(
     return total_decisions
 
 
-def _header_row(node: Node) -> int:
-    # Lizard starts a function at its name: annotations and decorators above it are not its lines.
-    name = node.child_by_field_name("name")
-    return name.start_point[0] if name is not None else node.start_point[0]
-
-
 def _halstead(data: bytes, captures: dict[str, list[Node]]) -> float:
     operators = captures.get("hs.operator", ())
     operands = captures.get("hs.operand", ())
     # Operands are told apart by their text; radon tells names, attributes and constants apart by
     # value and every other expression by identity, so long texts are keyed by position instead.
     distinct_operands = {
-        data[node.start_byte:node.end_byte] if node.end_byte - node.start_byte <= 64 else node.start_byte
-        for node in operands
+        data[start:end] if end - start <= 64 else start for start, end in map(_BYTE_RANGE, operands)
     }
-    distinct_operators = {node.kind_id for node in operators}
+    distinct_operators = set(map(_KIND_ID, operators))
     return metrics.halstead_volume(len(operators), len(operands), len(distinct_operators), len(distinct_operands))

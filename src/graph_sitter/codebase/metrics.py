@@ -114,10 +114,10 @@ def line_counts(data: bytes, comment_spans: Sequence[Span], doc_spans: Sequence[
     if data.endswith(b"\n") or not data:
         lines.pop()
     total = len(lines)
-    # 1 = code for now; rows found to hold only comments are turned to 0 below.
+    # 1 = code for now; rows found to hold only comments are turned to 0 below (the comment lines are then
+    # the non-blank rows that no longer count as code).
     flags = [0 if not line or line.isspace() else 1 for line in lines]
     nonblank = sum(flags)
-    comment = 0
     for start_row, start_col, end_row, end_col in (*comment_spans, *doc_spans):
         if end_col == 0 and end_row > start_row:
             # A line comment that owns its newline ends at column 0 of the next row.
@@ -130,14 +130,15 @@ def line_counts(data: bytes, comment_spans: Sequence[Span], doc_spans: Sequence[
             end_col = len(lines[end_row])
         first = start_row if not lines[start_row][:start_col].strip() else start_row + 1
         last = end_row if not lines[end_row][end_col:].strip() else end_row - 1
-        for row in range(first, last + 1):
-            if flags[row]:
-                flags[row] = 0
-                comment += 1
+        if first == last:  # most comments: one row
+            flags[first] = 0
+        elif first < last:
+            flags[first:last + 1] = [0] * (last + 1 - first)
+    code = sum(flags)
     return LineCounts(
         total=total,
-        code=nonblank - comment,
-        comment=comment,
+        code=code,
+        comment=nonblank - code,
         blank=total - nonblank,
         code_prefix=list(accumulate(flags, initial=0)),
     )
@@ -145,13 +146,13 @@ def line_counts(data: bytes, comment_spans: Sequence[Span], doc_spans: Sequence[
 
 def function_nloc(lines: LineCounts, rows: Sequence[tuple[int, int]], parents: Sequence[int]) -> list[int]:
     """Lizard's NLOC for each function given its (start_row, end_row) and its parent function index."""
-    nloc = [lines.code_between(first, last) for first, last in rows]
-    for index, parent in enumerate(parents):
+    between = lines.code_between
+    nloc = [between(first, last) for first, last in rows]
+    for (first, last), parent in zip(rows, parents):
         if parent >= 0:
-            first, last = rows[index]
             # The nested function's first line stays with the parent too (lizard counts it twice).
-            nloc[parent] -= lines.code_between(first + 1, last)
-    return [max(value, 1) for value in nloc]
+            nloc[parent] -= between(first + 1, last)
+    return [value if value > 1 else 1 for value in nloc]
 
 
 def exclusive_sizes(sizes: Sequence[int], parents: Sequence[int]) -> list[int]:

@@ -25,7 +25,7 @@ from graph_sitter.adapters.codebase_db_adapter import (
     call_references,
     element_id_strings,
     prepare_file,
-    relationship_lines,
+    relationship_row_lines,
 )
 from graph_sitter.codebase.extract import DEFAULT_MAX_FILE_SIZE, ExtractOptions, extract_file
 from graph_sitter.codebase.model import FileResult
@@ -230,7 +230,16 @@ def _resolve_batch(paths: list[str]) -> tuple[str, Any]:
             ids = cache[path] = element_id_strings(codebase_id, files[path])
         return ids
 
-    return relationship_lines(codebase_id, run_id, resolver.resolve(paths), ids_of)
+    # The edges stay rows (no Edge objects) from the resolver to the COPY text. They are acyclic and gone
+    # when the text is made: with the cyclic collector off until then, it never scans them (else its next
+    # pass, at the formatting's first allocation, would walk every row of the batch).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return relationship_row_lines(codebase_id, run_id, resolver.resolve_rows(paths), ids_of)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 class _EdgeChunks:

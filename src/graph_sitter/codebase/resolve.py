@@ -83,11 +83,12 @@ import posixpath
 import re
 import sys
 from dataclasses import dataclass
+from itertools import starmap
 from typing import Iterable, Mapping, NamedTuple
 
 from graph_sitter.codebase.model import FUNCTION_KINDS, TYPE_KINDS, FileResult, Reference
 
-__all__ = ["EDGE_KINDS", "Edge", "Resolver", "interface_key", "resolve_all"]
+__all__ = ["EDGE_KINDS", "Edge", "EdgeRow", "Resolver", "interface_key", "resolve_all"]
 
 EDGE_KINDS = ("contains", "imports", "calls", "inherits", "implements", "decorates")
 _EDGE_KIND = {"call": "calls", "import": "imports", "inherit": "inherits", "implement": "implements",
@@ -109,6 +110,12 @@ class Edge:
     ecosystem: str | None     # for external: 'stdlib', 'node', 'pypi', 'npm', 'go', 'maven', 'cargo'
     line: int
     resolved: bool            # internal target found, or (imports) the external package identified
+
+
+#: An Edge's fields as a plain tuple, in field order. The resolver makes these: a tuple costs a fraction of
+#: a dataclass instance, and the pipeline formats half a million of them per run without needing an Edge.
+#: ``Resolver.resolve`` wraps them in Edges; ``Resolver.resolve_rows`` hands them out as they are.
+EdgeRow = tuple[str, str, int, str | None, int | None, str, str | None, str | None, int, bool]
 
 
 # --- resolution values ------------------------------------------------------------------------------
@@ -162,14 +169,14 @@ class _Family:
         self.fids = fids
         self.files = core._results
 
-    def resolve_file(self, fid: int, out: list[Edge]) -> None:
-        """Append the import/call/inherit/implement/decorate edges of one file to ``out``."""
+    def resolve_file(self, fid: int, out: list[EdgeRow]) -> None:
+        """Append the import/call/inherit/implement/decorate edges of one file to ``out`` (as EdgeRows)."""
         result = self.files[fid]
         path = result.path
         for ref in result.references:
             name = ref.name if ref.kind != "import" else (ref.module or ref.name)
-            out.append(Edge(_EDGE_KIND.get(ref.kind, ref.kind), path, ref.source, None, None, name, None, None,
-                            ref.line, False))
+            out.append((_EDGE_KIND.get(ref.kind, ref.kind), path, ref.source, None, None, name, None, None,
+                        ref.line, False))
 
     def import_keys(self, fid: int) -> Iterable[str]:
         """Names of files this file's resolution may consult (for ``dependents``)."""
@@ -199,20 +206,22 @@ class _Index:
         for index in range(1, len(elements)):
             element = elements[index]
             parent = element.parent
-            if element.kind == "import" or parent is None:
+            kind = element.kind
+            if kind == "import" or parent is None:
                 continue
-            if element.kind == "method" and elements[parent].kind not in TYPE_KINDS:
+            if kind == "method" and elements[parent].kind not in TYPE_KINDS:
                 # A Go/Rust method whose receiver type lives in another file: no name of its scope.
                 continue
-            scope = names.get(element.parent)
+            scope = names.get(parent)
             if scope is None:
-                scope = names[element.parent] = {}
-            bound = scope.get(element.name)
+                scope = names[parent] = {}
+            name = element.name
+            bound = scope.get(name)
             if bound is None:
-                scope[element.name] = [index]
+                scope[name] = [index]
             else:
                 bound.append(index)
-                multi.add((element.parent, element.name))
+                multi.add((parent, name))
         stars: dict[int, list[int]] = {}
         bases: dict[int, list[str]] = {}
         local_name = family.local_name
@@ -220,6 +229,8 @@ class _Index:
         reexport_binds = family.reexport_binds
         for ri, ref in enumerate(result.references):
             kind = ref.kind
+            if kind == "call":
+                continue  # most references; none binds a name
             if kind == "import":
                 if ref.reexport and not reexport_binds:
                     continue
@@ -276,6 +287,13 @@ class _Scoped(_Family):
         self._members: dict[tuple[int, int, str, bool], object] = {}
         self._mro: dict[tuple[int, int], tuple[tuple[int, int], ...]] = {}
         self._returns: dict[tuple[int, int], object] = {}
+        # (type of the head's value, the value, the rest of the name) -> where the call ``head.rest()``
+        # lands: the walk from a head's value does not depend on where the name is written, so ``self.m``
+        # in every method of a class, or ``os.path.join`` in every file, is walked once.
+        self._walked: dict[tuple[type, object, str], tuple[str, int] | None] = {}
+        # call() spells out expression() for a dotted name with a plain head (look the head up, then
+        # walk()); a family that overrides expression() (Java, Rust) keeps its own for those names.
+        self._plain_dotted = type(self).expression is _Scoped.expression
         self._active: set = set()
         self._depth = 0
         # Counts the look-ups cut short by a cycle or the depth limit: a result computed while it
@@ -299,9 +317,9 @@ class _Scoped(_Family):
         """Attribute ``name`` of the module element ``index`` of file ``fid``."""
         return self.scope_lookup(fid, index, name, stars=False)
 
-    def import_edge(self, fid: int, path: str, ref: Reference) -> Edge | None:
+    def import_edge(self, fid: int, path: str, ref: Reference) -> EdgeRow | None:
         """The imports edge of one import reference (None: the reference imports nothing)."""
-        return Edge("imports", path, ref.source, None, None, ref.module or ref.name, None, None, ref.line, False)
+        return ("imports", path, ref.source, None, None, ref.module or ref.name, None, None, ref.line, False)
 
     def parameter(self, fid: int, function: int, name: str):
         """What the parameter ``name`` of the function element ``function`` refers to."""
@@ -715,35 +733,65 @@ class _Scoped(_Family):
             return None
         return (self.files[target[0]].path, target[1])
 
-    def resolve_file(self, fid: int, out: list[Edge]) -> None:
+    def call(self, fid: int, scope: int, name: str, names: dict[tuple[int, str], object]) -> tuple[str, int] | None:
+        """Where a call of ``name`` written in ``scope`` lands, as (path, index), or None.
+
+        ``names`` memoises the file's look-ups of plain names, ``lookup(fid, scope, name, True)`` by
+        (scope, name): a plain call and the head of a dotted one (``x`` of ``x.a.b``) share it. What
+        follows the head goes through the ``_walked`` memo. Both only keep results computed without a
+        cut (see ``_cuts``), like every memo here, so the edges are those of ``expression()``.
+        """
+        head, dot, rest = name.partition(".")
+        if not head.isidentifier() or head == self.this_keyword or head == "super" or (
+                dot and not self._plain_dotted):
+            target = self.expression(fid, scope, name, True)
+            return self.call_target(target) if type(target) is tuple else None
+        key = (scope, head)
+        base = names.get(key, key)
+        if base is key:
+            cuts = self._cuts
+            base = self.lookup(fid, scope, head, True)
+            if cuts == self._cuts:
+                names[key] = base
+        if not dot:
+            return self.call_target(base) if type(base) is tuple else None
+        # expression(): the head's value, then walk() along the rest.
+        if base is None or base is _OPAQUE:
+            return None
+        key = (type(base), base, rest)  # the type too: _Inst(f, i) == (f, i), yet the walks differ
+        found = self._walked.get(key, key)
+        if found is key:
+            cuts = self._cuts
+            target = self.walk(base, rest.split("."), 0)
+            found = self.call_target(target) if type(target) is tuple else None
+            if cuts == self._cuts:
+                self._walked[key] = found
+        return found
+
+    def resolve_file(self, fid: int, out: list[EdgeRow]) -> None:
         result = self.files[fid]
         path = result.path
         elements = result.elements
         append = out.append
-        cache: dict[tuple[int, str], tuple[str, int] | None] = {}
-        lookup = self.lookup
-        expression = self.expression
-        special = (self.this_keyword, "super")
+        calls: dict[tuple[int, str], tuple[str, int] | None] = {}  # (source, name) -> call()
+        names: dict[tuple[int, str], object] = {}  # see call()
+        call = self.call
         for ref in result.references:
             kind = ref.kind
             source = ref.source
             name = ref.name
             if kind == "call":
                 key = (source, name)
-                target = cache.get(key, key)
+                target = calls.get(key, key)
                 if target is key:
                     cuts = self._cuts
-                    if "." not in name and name.isidentifier() and name not in special:
-                        target = lookup(fid, source, name, True)
-                    else:
-                        target = expression(fid, source, name, True)
-                    target = self.call_target(target) if type(target) is tuple else None
+                    target = call(fid, source, name, names)
                     if cuts == self._cuts:
-                        cache[key] = target
+                        calls[key] = target
                 if target is None:
-                    append(Edge("calls", path, source, None, None, name, None, None, ref.line, False))
+                    append(("calls", path, source, None, None, name, None, None, ref.line, False))
                 else:
-                    append(Edge("calls", path, source, target[0], target[1], name, None, None, ref.line, True))
+                    append(("calls", path, source, target[0], target[1], name, None, None, ref.line, True))
             elif kind == "import":
                 edge = self.import_edge(fid, path, ref)
                 if edge is not None:
@@ -753,21 +801,18 @@ class _Scoped(_Family):
                 scope = elements[source].parent if source else 0
                 target = self.expression(fid, scope or 0, name, True)
                 if type(target) is tuple and self.element(target).kind not in self.module_kinds:
-                    append(Edge(_EDGE_KIND.get(kind, kind), path, source, self.files[target[0]].path, target[1],
-                                name, None, None, ref.line, True))
+                    append((_EDGE_KIND.get(kind, kind), path, source, self.files[target[0]].path, target[1],
+                            name, None, None, ref.line, True))
                 else:
-                    append(Edge(_EDGE_KIND.get(kind, kind), path, source, None, None, name, None, None, ref.line,
-                                False))
+                    append((_EDGE_KIND.get(kind, kind), path, source, None, None, name, None, None, ref.line, False))
 
 
-def _import_edge(files: list[FileResult], path: str, ref: Reference, target, written: str) -> Edge:
+def _import_edge(files: list[FileResult], path: str, ref: Reference, target, written: str) -> EdgeRow:
     if type(target) is tuple:
-        return Edge("imports", path, ref.source, files[target[0]].path, target[1], written, None, None, ref.line,
-                    True)
+        return ("imports", path, ref.source, files[target[0]].path, target[1], written, None, None, ref.line, True)
     if type(target) is _Ext:
-        return Edge("imports", path, ref.source, None, None, written, target.package, target.ecosystem, ref.line,
-                    True)
-    return Edge("imports", path, ref.source, None, None, written, None, None, ref.line, False)
+        return ("imports", path, ref.source, None, None, written, target.package, target.ecosystem, ref.line, True)
+    return ("imports", path, ref.source, None, None, written, None, None, ref.line, False)
 
 
 # --- Python -------------------------------------------------------------------------------------------
@@ -971,7 +1016,7 @@ class _Python(_Scoped):
         return _OPAQUE
 
     def param_names(self, function) -> frozenset[str]:
-        return frozenset(p.lstrip("*") for p in function.parameters)
+        return frozenset([p.lstrip("*") for p in function.parameters])
 
     def super_attr(self, fid: int, scope: int, rest: list[str]):
         # ``super()`` belongs to the method it is written in: the class around that method.
@@ -987,7 +1032,7 @@ class _Python(_Scoped):
         return self.walk(self.member(fid, cls, rest[0], skip_self=True), rest, 1)
 
     # edges -----------------------------------------------------------------------------------------
-    def import_edge(self, fid: int, path: str, ref: Reference) -> Edge:
+    def import_edge(self, fid: int, path: str, ref: Reference) -> EdgeRow:
         imported = ref.imported_name
         if imported is None or imported == "*":
             target = self.module_target(fid, ref.module, ref.level)
@@ -1185,7 +1230,7 @@ class _JavaScript(_Scoped):
             return self.export(fid, name)
         return self.scope_lookup(fid, index, name, stars=False)
 
-    def import_edge(self, fid: int, path: str, ref: Reference) -> Edge | None:
+    def import_edge(self, fid: int, path: str, ref: Reference) -> EdgeRow | None:
         if ref.module is None and ref.reexport:
             return None  # ``export { a as b }`` / ``export default a`` of the module itself
         target = self.module_target(fid, ref.module)
@@ -1405,7 +1450,7 @@ class _Go(_Scoped):
     def type_name(self, text: str) -> str | None:
         return super().type_name(text.strip().lstrip("*&"))
 
-    def import_edge(self, fid: int, path: str, ref: Reference) -> Edge:
+    def import_edge(self, fid: int, path: str, ref: Reference) -> EdgeRow:
         return _import_edge(self.files, path, ref, self.package_target(ref.module), ref.module or "")
 
     # incremental -----------------------------------------------------------------------------------
@@ -1549,7 +1594,7 @@ class _Java(_Scoped):
         match = _JAVA_TYPE.fullmatch(text.strip())
         return match.group(1) if match else None
 
-    def import_edge(self, fid: int, path: str, ref: Reference) -> Edge:
+    def import_edge(self, fid: int, path: str, ref: Reference) -> EdgeRow:
         module = ref.module or ""
         if ref.imported_name == "*":
             if module in self.packages:
@@ -1910,7 +1955,7 @@ class _Rust(_Scoped):
             target = self.called(target)
         return self.walk(target, parts, end)
 
-    def import_edge(self, fid: int, path: str, ref: Reference) -> Edge:
+    def import_edge(self, fid: int, path: str, ref: Reference) -> EdgeRow:
         target = self.bind(fid, ref)
         if type(target) is not tuple and ref.imported_name and ref.module:
             base = self.path(fid, self.module_of(fid, ref.source), ref.module.split("::"), True)
@@ -1985,6 +2030,17 @@ class Resolver:
 
     def resolve(self, sources: Iterable[str] | None = None) -> list[Edge]:
         """The edges whose site is in one of ``sources`` (every file when None)."""
+        collecting = gc.isenabled()
+        gc.disable()  # see resolve_rows
+        try:
+            return list(starmap(Edge, self._resolve(sources)))
+        finally:
+            if collecting:
+                gc.enable()
+
+    def resolve_rows(self, sources: Iterable[str] | None = None) -> list[EdgeRow]:
+        """``resolve()`` as EdgeRows (the same edges in the same order), for callers that only read the
+        fields, such as the store's COPY formatting: no Edge object is made at all."""
         # Hundreds of thousands of small acyclic objects: the cyclic collector would only rescan the
         # whole codebase model, again and again.
         collecting = gc.isenabled()
@@ -1995,22 +2051,20 @@ class Resolver:
             if collecting:
                 gc.enable()
 
-    def _resolve(self, sources: Iterable[str] | None) -> list[Edge]:
+    def _resolve(self, sources: Iterable[str] | None) -> list[EdgeRow]:
         if sources is None:
             fids: Iterable[int] = range(len(self._results))
         else:
             fids = sorted({self._fid[p] for p in sources if p in self._fid})
-        out: list[Edge] = []
-        append = out.append
+        out: list[EdgeRow] = []
         for fid in fids:
             result = self._results[fid]
             if not result.elements:
                 continue
             path = result.path
-            for index, element in enumerate(result.elements):
-                if element.parent is not None:
-                    append(Edge("contains", path, element.parent, path, index, element.qualified_name, None, None,
-                                element.start_line, True))
+            out.extend([("contains", path, element.parent, path, index, element.qualified_name, None, None,
+                         element.start_line, True)
+                        for index, element in enumerate(result.elements) if element.parent is not None])
             family = self._family_of[fid] or self._generic
             mark = len(out)
             try:

@@ -39,7 +39,7 @@ A ``describe`` is called once per captured definition, the other rules once per 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 Node = Any  # tree_sitter.Node; kept opaque so this module imports without tree-sitter
 
@@ -52,6 +52,9 @@ class DefinitionContext:
     path: str
     enclosing_kind: str
     enclosing_name: str
+    # The start bytes of the file's @docstring captures, ascending, when the extractor provides them: a rule
+    # can then see that a body holds no documentation string without looking into it.
+    docstring_starts: Sequence[int] | None = None
 
 
 @dataclass(slots=True)

@@ -24,7 +24,7 @@ def collapse(text: str) -> str:
 
 def header(src: bytes, start: int, end: int, strip: str = "") -> str:
     """A one-line signature: the source between ``start`` and ``end``, collapsed, ``strip`` removed."""
-    text = collapse(src[start:end].decode("utf-8", "replace"))
+    text = " ".join(src[start:end].decode("utf-8", "replace").split())  # collapse(), one call less
     return text.rstrip(strip + " ") if strip else text
 
 
@@ -159,9 +159,14 @@ def string_literal_value(raw: str) -> str:
 
 def clean_docstring(text: str) -> str:
     """PEP 257 indentation cleanup, like ``inspect.cleandoc``."""
-    lines = text.expandtabs().split("\n")
-    indent = min((len(l) - len(l.lstrip()) for l in lines[1:] if l.strip()), default=0)
-    trimmed = [lines[0].strip()] + [l[indent:].rstrip() for l in lines[1:]]
+    text = text.expandtabs()
+    if "\n" not in text:  # one line (many docstrings): what the general case makes of it
+        return text.strip()
+    lines = text.split("\n")
+    rest = lines[1:]
+    # A line is blank when its lstrip() is empty, as its strip() would be: one strip per line, not two.
+    indent = min((len(l) - len(s) for l, s in zip(rest, map(str.lstrip, rest)) if s), default=0)
+    trimmed = [lines[0].strip()] + [l[indent:].rstrip() for l in rest]
     while trimmed and not trimmed[-1]:
         trimmed.pop()
     while trimmed and not trimmed[0]:
