@@ -10,14 +10,23 @@ _ARRAY_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\0": ""})
 NULL = "\\N"
 
 
+def escaped(value: str) -> str:
+    """A text field that is not None (NULL aside, what text() returns).
+
+    translate() looks every character up in the table, since its replacements are two characters long;
+    str.replace scans in C (memchr) and returns the string itself when there is nothing to replace, so a
+    docstring with a few newlines costs a few scans. The backslash goes first: the escapes added after it
+    hold backslashes that must stay single.
+    """
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value or "\0" in value:
+        return (value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+                .replace("\0", ""))
+    return value
+
+
 def text(value: str | None) -> str:
     """A text field."""
-    if value is None:
-        return NULL
-    # Most values (names, paths) hold none of the special characters: a few scans beat translate().
-    if "\\" in value or "\t" in value or "\n" in value or "\r" in value or "\0" in value:
-        return value.translate(_ESCAPES)
-    return value
+    return NULL if value is None else escaped(value)
 
 
 def all_plain(values: Iterable[str]) -> bool:
@@ -46,20 +55,6 @@ def text_array(values: Iterable[str] | None) -> str:
         return NULL
     inner = ",".join('"' + v.translate(_ARRAY_ESCAPES) + '"' for v in values)
     return ("{" + inner + "}").translate(_ESCAPES)
-
-
-def escaped(value: str) -> str:
-    """text() of a string that is not None, faster on long values (docstrings).
-
-    translate() looks every character up in the table, since its replacements are two characters long;
-    str.replace scans in C (memchr) and returns the string itself when there is nothing to replace, so a
-    docstring with a few newlines costs a few scans. The backslash goes first: the escapes added after it
-    hold backslashes that must stay single. Same result as text().
-    """
-    if "\\" in value or "\t" in value or "\n" in value or "\r" in value or "\0" in value:
-        return (value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-                .replace("\0", ""))
-    return value
 
 
 def text_array_of(values: tuple[str, ...] | list[str]) -> str:
