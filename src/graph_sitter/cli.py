@@ -23,8 +23,38 @@ def _fail(message: str, code: int = 1) -> NoReturn:
     sys.exit(code)
 
 
+#: The domain command groups, each in its own module over its own library: imported only when invoked, so that
+#: `gsdb analyze` does not pay for the web server's, the queue's and the crypto libraries' imports.
+_LAZY_COMMANDS = {
+    "events": "graph_sitter.cli_events:events",
+    "serve": "graph_sitter.cli_events:serve",
+    "tasks": "graph_sitter.cli_tasks:tasks",
+    "projects": "graph_sitter.cli_projects:projects",
+    "prompts": "graph_sitter.cli_prompts:prompts",
+    "learning": "graph_sitter.cli_learning:learning",
+    "nightly": "graph_sitter.cli_nightly:nightly",
+    "enqueue": "graph_sitter.cli_queue:enqueue",
+    "worker": "graph_sitter.cli_queue:worker",
+    "maintain": "graph_sitter.cli_maintain:maintain",
+    "report": "graph_sitter.cli_report:report",
+}
+
+
 class _Group(click.Group):
-    """Turns every expected failure into one line on stderr and a non-zero exit code."""
+    """Turns every expected failure into one line on stderr and a non-zero exit code; loads domain groups lazily."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = _LAZY_COMMANDS.get(cmd_name)
+        if target is None:
+            return super().get_command(ctx, cmd_name)
+        import importlib
+
+        module, attribute = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         import psycopg
@@ -377,24 +407,6 @@ def restore(directory: Path) -> None:
     report = run_restore(_settings(), directory)
     click.echo(f"restored {len(report.databases)} databases from {directory} in {report.seconds:.1f}s")
 
-
-def _register_groups() -> None:
-    """The domain command groups, each in its own module over its own library."""
-    from graph_sitter.cli_events import events, serve
-    from graph_sitter.cli_learning import learning
-    from graph_sitter.cli_maintain import maintain
-    from graph_sitter.cli_nightly import nightly
-    from graph_sitter.cli_projects import projects
-    from graph_sitter.cli_prompts import prompts
-    from graph_sitter.cli_queue import enqueue, worker
-    from graph_sitter.cli_report import report
-    from graph_sitter.cli_tasks import tasks
-
-    for group in (events, serve, tasks, projects, prompts, learning, nightly, enqueue, worker, maintain, report):
-        main.add_command(group)
-
-
-_register_groups()
 
 if __name__ == "__main__":
     main()

@@ -26,6 +26,19 @@ def test_second_setup_changes_nothing(cluster: Cluster, settings: Settings) -> N
     assert all(not versions for versions in again.applied_migrations.values())
 
 
+def test_setup_leaves_the_package_byte_compiled(cluster: Cluster, settings: Settings) -> None:
+    """Even under PYTHONDONTWRITEBYTECODE (CI images), `gsdb` then starts from bytecode, not by compiling sources."""
+    import importlib.util
+    from pathlib import Path
+
+    import graph_sitter.codebase.pipeline as pipeline
+
+    cached = Path(importlib.util.cache_from_source(pipeline.__file__))
+    cached.unlink(missing_ok=True)
+    run_setup(settings)
+    assert cached.exists()
+
+
 def test_admin_role_is_not_superuser(cluster: Cluster, settings: Settings) -> None:
     with cluster.admin_connect() as conn:
         row = conn.execute(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -16,23 +15,11 @@ from graph_sitter.config import Settings
 from tests.conftest import GSDB, REPO, run_gsdb
 from tests.prompts.test_codebase_context import write_repo
 
-# Until cli.py registers the group (main.add_command(prompts)), run the same `main` with it added.
-_STANDALONE = ("from graph_sitter.cli import main; from graph_sitter.cli_prompts import prompts; "
-               "main.add_command(prompts); main(prog_name='gsdb')")
-
-
-def _registered() -> bool:
-    from graph_sitter.cli import main
-
-    return "prompts" in main.commands
-
-
 def gsdb(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run `gsdb prompts ARGS` in this session's environment."""
-    if _registered() and stdin is None:
+    if stdin is None:
         return run_gsdb(env, "prompts", *args)
-    command = [GSDB] if _registered() else [sys.executable, "-c", _STANDALONE]
-    return subprocess.run([*command, "prompts", *args], env=env, input=stdin, capture_output=True, text=True,
+    return subprocess.run([GSDB, "prompts", *args], env=env, input=stdin, capture_output=True, text=True,
                           cwd=REPO, timeout=600)
 
 

@@ -21,6 +21,7 @@ from graph_sitter.adapters import migrations
 from graph_sitter.adapters.database import EMBEDDED, Cluster
 from graph_sitter.adapters.scram import scram_verifier
 from graph_sitter.adapters.server import SUPERUSER
+from graph_sitter.bytecode import compile_package
 from graph_sitter.config import DATABASES, Settings
 
 #: Extensions created where the server has them; none is required, and a missing one is only reported.
@@ -349,6 +350,7 @@ def run_setup(settings: Settings, cluster: Cluster | None = None) -> SetupReport
     state = _state_file(settings)
     state.parent.mkdir(parents=True, exist_ok=True)
     state.write_text(json.dumps({"fingerprint": migrations_fingerprint(), "server": cluster.server_key}))
+    compile_package()
     return worker.report
 
 
