@@ -114,7 +114,7 @@ def _extract_one(task: tuple[str, str, ExtractOptions]) -> FileResult:
     return extract_file(*task)
 
 
-def _extract_and_prepare(task: tuple[str, str, ExtractOptions, str, str]) -> tuple[FileResult, Any]:
+def _extract_and_prepare(task: tuple[str, str, ExtractOptions, str, str | None]) -> tuple[FileResult, Any]:
     root, path, options, codebase_id, run_id = task
     return prepare_file(codebase_id, run_id, extract_file(root, path, options))
 
@@ -145,8 +145,9 @@ def extract_files(root: Path, paths: list[str], options: ExtractOptions, jobs: i
 
 
 def _extract_files_for_store(root: Path, paths: list[str], options: ExtractOptions, jobs: int, codebase_id: str,
-                             run_id: str, progress: Progress | None) -> Iterator[tuple[FileResult, Any]]:
-    """Like extract_files, but the workers also make the store's rows: COPY lines, file values, summaries."""
+                             run_id: str | None, progress: Progress | None) -> Iterator[tuple[FileResult, Any]]:
+    """Like extract_files, but the workers also make the store's rows: COPY lines (for staging tables when
+    `run_id` is None), file values, summaries."""
     tasks = [(str(root), p, options, codebase_id, run_id) for p in paths]
     yield from _in_workers(_extract_and_prepare, tasks, jobs, progress)
 
@@ -272,9 +273,10 @@ class _EdgeChunks:
 
 
 def _resolve_in_workers(resolver: Any, files: dict[str, FileResult], sites: list[str], codebase_id: Any,
-                        run_id: str, jobs: int, calls: dict[str, bytes], known_ids: dict[str, list[str]],
+                        run_id: str | None, jobs: int, calls: dict[str, bytes], known_ids: dict[str, list[str]],
                         batch: int = 96) -> _EdgeChunks:
-    """Resolve and format the edges of `sites` on forked workers that share the resolver.
+    """Resolve and format the edges of `sites` on forked workers that share the resolver (as lines for a
+    staging table when `run_id` is None).
 
     Resolution is pure Python over in-memory indexes, so it parallelises like parsing; the database loads one
     chunk while the workers make the next.
@@ -410,7 +412,7 @@ def _parse_resolve_store(store: Any, run: Any, root: Path, options: AnalyzeOptio
     from graph_sitter.codebase.resolve import Resolver, interface_key
     from graph_sitter.plugins import call_safely
 
-    staging = store.create_staging(run.codebase_id) if full else None
+    staging = store.create_staging(run.codebase_id, run.id) if full else None
     fresh: dict[str, FileResult] = {}
     touched: dict[str, int] = {}
     mtimes = {f.path: f.mtime_ns for f in walked.files}
@@ -422,7 +424,8 @@ def _parse_resolve_store(store: Any, run: Any, root: Path, options: AnalyzeOptio
     listened = _listening("files_analyzed")
     with store.element_sink(staging["code_elements"]) if staging else contextlib.nullcontext() as sink:
         for r, rows in _extract_files_for_store(root, todo, ExtractOptions(max_file_size=options.max_file_size),
-                                                jobs, str(run.codebase_id), str(run.id), options.progress):
+                                                jobs, str(run.codebase_id), None if full else str(run.id),
+                                                options.progress):
             if not warm.is_alive() and warm.ident is None:
                 warm.start()
             if sink is not None:
@@ -452,7 +455,7 @@ def _parse_resolve_store(store: Any, run: Any, root: Path, options: AnalyzeOptio
     if full:
         files = {p: r for p, r in plan.files.items() if r.skipped_reason is None}
         plan.edge_chunks = _resolve_in_workers(Resolver(files, manifests), files, sorted(files), run.codebase_id,
-                                               str(run.id), jobs, calls_apart, known_ids)
+                                               None, jobs, calls_apart, known_ids)  # None: lines for staging
         plan.edge_sites = set(files)
     elif changed or deleted:
         files = {p: summaries[p] for p in analysed_paths if p not in fresh and p in summaries}
