@@ -119,9 +119,14 @@ def _extract_and_prepare(task: tuple[str, str, ExtractOptions, str, str | None])
     return prepare_file(codebase_id, run_id, extract_file(root, path, options))
 
 
+def _uses_workers(jobs: int, tasks: int) -> bool:
+    """Whether _in_workers hands `tasks` tasks to worker processes (else it runs them in this process)."""
+    return jobs > 1 and tasks >= 8
+
+
 def _in_workers(function: Callable[[Any], Any], tasks: list[Any], jobs: int,
                 progress: Progress | None) -> Iterator[Any]:
-    if jobs <= 1 or len(tasks) < 8:
+    if not _uses_workers(jobs, len(tasks)):
         for i, task in enumerate(tasks, 1):
             yield function(task)
             if progress:
@@ -420,13 +425,15 @@ def _parse_resolve_store(store: Any, run: Any, root: Path, options: AnalyzeOptio
     prepared: dict[str, Any] = {}
     # networkx (for the cycles at the end) takes a quarter of a second to import: a thread does it while the
     # workers parse. It starts once they are forked and is joined before the next fork: no lock crosses a fork.
+    # Without workers this process is busy parsing: the import waits until cycles are actually needed.
     warm = threading.Thread(target=importlib.import_module, args=("networkx",), daemon=True)
+    warming = _uses_workers(jobs, len(todo))
     listened = _listening("files_analyzed")
     with store.element_sink(staging["code_elements"]) if staging else contextlib.nullcontext() as sink:
         for r, rows in _extract_files_for_store(root, todo, ExtractOptions(max_file_size=options.max_file_size),
                                                 jobs, str(run.codebase_id), None if full else str(run.id),
                                                 options.progress):
-            if not warm.is_alive() and warm.ident is None:
+            if warming and warm.ident is None:
                 warm.start()
             if sink is not None:
                 sink(rows.element_lines)
