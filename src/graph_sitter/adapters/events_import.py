@@ -44,7 +44,8 @@ WITH raw AS MATERIALIZED (
            rec ->> 'delivery_id' AS delivery,
            CASE WHEN is_envelope THEN rec -> 'payload' ELSE rec END AS payload,
            coalesce((rec ->> 'received_at')::timestamptz, now()) AS received, NULL::uuid AS event_source_id
-      FROM (SELECT line::jsonb AS rec FROM gs_import_lines WHERE line IS NOT NULL AND line !~ '^\\s*$') lines
+      -- OFFSET 0 keeps the subquery apart: pulled up, each reference to rec would parse the line again
+      FROM (SELECT line::jsonb AS rec FROM gs_import_lines WHERE line IS NOT NULL AND line !~ '^\\s*$' OFFSET 0) lines
      CROSS JOIN LATERAL (SELECT %(source)s::text IS NULL OR rec ? 'payload') AS e (is_envelope)
 ), {PIPELINE_CTES}, {AGGREGATE_CTE}
 """
