@@ -34,7 +34,6 @@ from graph_sitter.prompts.errors import (
     PromptNotFound,
     VersionImmutable,
 )
-from graph_sitter.prompts.rendering import template_variables
 
 LATEST = "latest"
 #: Same rule as the check constraint prompt_labels_label_format, checked first for a friendlier message.
@@ -329,7 +328,11 @@ class PromptStore:
         """
         for label in labels:
             self._check_label(label)
-        variables = sorted(variables) if variables is not None else template_variables(content)
+        if variables is None:
+            from graph_sitter.prompts.rendering import template_variables  # Jinja2: only when a template is stored
+
+            variables = template_variables(content)
+        variables = sorted(variables)
         config = dict(model_config or {})
         template = self.get_template(name)
         with _refusals(f"cannot add a version to prompt {name!r}"), self.conn.transaction():
