@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -10,13 +11,14 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
 
 import httpx
+import psycopg
 import pytest
 import uvicorn
 
 from graph_sitter import plugins
 from graph_sitter.adapters.database import Cluster
 from graph_sitter.adapters.event_stats import counts, detect_spikes
-from graph_sitter.adapters.events_ingest import Delivery, ingest
+from graph_sitter.adapters.events_ingest import Delivery, Outcome, ingest_async
 from graph_sitter.adapters.setup import organization_id
 from graph_sitter.config import Settings
 from graph_sitter.plugins import hookimpl
@@ -80,6 +82,14 @@ def _slack(event_type: str, k: int) -> Delivery:
     return Delivery("slack", json.dumps(payload), datetime.now(timezone.utc))
 
 
+def _ingest(conninfo: str, org: uuid.UUID, deliveries: list[Delivery]) -> list[Outcome]:
+    async def run() -> list[Outcome]:
+        async with await psycopg.AsyncConnection.connect(conninfo) as conn:
+            return await ingest_async(conn, org, deliveries)
+
+    return asyncio.run(run())
+
+
 def test_counts_are_current_and_a_spike_is_detected(settings: Settings, cluster: Cluster) -> None:
     kind = f"spike_{uuid.uuid4().hex[:8]}"
     org = organization_id(settings.organization)
@@ -93,7 +103,7 @@ def test_counts_are_current_and_a_spike_is_detected(settings: Settings, cluster:
                 conn.execute("INSERT INTO event_aggregations (organization_id, source, event_type, bucket,"
                              " period_start, period_end, event_count) VALUES (%s, 'slack', %s, 'hour', %s, %s, %s)",
                              (org, kind, start, start + timedelta(hours=1), 1 + h % 2))
-        outcomes = ingest(conn, org, [_slack(kind, k) for k in range(30)])
+        outcomes = _ingest(cluster.conninfo("events_db"), org, [_slack(kind, k) for k in range(30)])
         assert [o.status for o in outcomes] == ["stored"] * 30
         current = [c for c in counts(conn, bucket="hour", source="slack", event_type=kind) if c.period_start == hour]
         assert current and current[0].event_count == 30

@@ -137,19 +137,3 @@ async def ingest_async(conn: psycopg.AsyncConnection[Any], organization_id: uuid
     for delivery in deliveries:
         results.extend(await ingest_async(conn, organization_id, [delivery]))
     return results
-
-
-def ingest(conn: psycopg.Connection[Any], organization_id: uuid.UUID | None,
-           deliveries: Sequence[Delivery]) -> list[Outcome]:
-    """The same as ingest_async, over a synchronous connection."""
-    try:
-        with conn.transaction():
-            rows = conn.execute(INGEST_SQL, batch_params(organization_id, deliveries)).fetchall()
-        return outcomes(rows, len(deliveries))
-    except PAYLOAD_ERRORS as exc:
-        if len(deliveries) == 1:
-            return [Outcome("malformed", error=first_line(exc))]
-    results: list[Outcome] = []
-    for delivery in deliveries:
-        results.extend(ingest(conn, organization_id, [delivery]))
-    return results
