@@ -94,3 +94,23 @@ def test_import_reports_a_bad_line_in_one_line(server: Server, tmp_path: Path) -
     result = run_gsdb(server.env, "events", "import", str(data))
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert f"{data}:2: not valid JSON" in result.stderr
+
+
+def test_imported_history_goes_straight_to_its_month_partitions(server: Server, cluster: Cluster,
+                                                                 tmp_path: Path) -> None:
+    """Events of months without a partition get one before they are inserted: none waits in a default partition."""
+    tag = uuid.uuid4()
+    payload = dict(fixture("notion_page_created"), id=str(tag), timestamp="2019-03-04T05:06:07Z")
+    data = tmp_path / "history.jsonl"
+    data.write_text(json.dumps(payload) + "\n")
+    out = json.loads(run_gsdb(server.env, "events", "import", str(data), "--source", "notion", "--json").stdout)
+    assert out["stored"] == 1
+    with cluster.connect("events_db") as conn:
+        where = conn.execute("SELECT tableoid::regclass::text FROM events WHERE source = 'notion' AND external_id = %s",
+                             (str(tag),)).fetchone()
+        assert where == ("events_p201903",)
+        counted = conn.execute("SELECT DISTINCT tableoid::regclass::text FROM event_aggregations"
+                               " WHERE source = 'notion' AND period_start >= '2019-03-01' AND period_start < '2019-04-01'"
+                               ).fetchall()
+        assert counted == [("event_aggregations_p201903",)]
+        assert conn.execute("SELECT count(*) FROM events_default").fetchone() == (0,)

@@ -9,8 +9,10 @@ bare GitHub payload needs `--event` and is deduplicated by its content hash).
 
 The file is streamed into a temporary table with COPY, untouched: the CSV format with a delimiter and a quote
 character that JSON text cannot contain (control characters must be escaped in JSON) passes each line through
-as is, so Python never parses or escapes a payload. Then one INSERT … SELECT per chunk claims the deliveries in
-the ledger, normalizes with gs_normalize_webhook, inserts the new events and adds them to event_aggregations.
+as is, so Python never parses or escapes a payload. Each chunk is then parsed and normalized with
+gs_normalize_webhook into a second temporary table, the months it covers get their partitions (rows of a month
+without one would land in the default partition, to be moved later), and one INSERT … SELECT claims the deliveries
+in the ledger, inserts the new events and adds them to event_aggregations.
 Chunks commit one by one: re-running an interrupted import stores only what is missing. Imports are history:
 they are not sent to subscriptions or to `gsdb events tail`, but `event_received` listeners hear about them.
 """
@@ -30,14 +32,15 @@ import psycopg
 
 from graph_sitter.adapters.event_sources import WEBHOOK_PROVIDERS
 from graph_sitter.adapters.events_db import _SELECT, AGGREGATE_CTE, StoredEvent
-from graph_sitter.adapters.events_ingest import PIPELINE_CTES
+from graph_sitter.adapters.events_ingest import INPUT_CTE, STORE_CTES
 from graph_sitter.errors import GraphSitterError
 
 #: Bytes of the file loaded and inserted per transaction.
 CHUNK_BYTES = 32 * 1024 * 1024
 _COPY = "COPY gs_import_lines (line) FROM STDIN WITH (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')"
 
-IMPORT_SQL = f"""
+#: The chunk's lines, parsed and normalized: the rows of gs_import_input (a temporary table: not logged).
+NORMALIZED = f"""
 WITH raw AS MATERIALIZED (
     SELECT 0::bigint AS ord, coalesce(rec ->> 'source', %(source)s) AS source,
            coalesce(rec ->> 'event', rec ->> 'event_type', %(event)s) AS kind,
@@ -47,7 +50,16 @@ WITH raw AS MATERIALIZED (
       -- OFFSET 0 keeps the subquery apart: pulled up, each reference to rec would parse the line again
       FROM (SELECT line::jsonb AS rec FROM gs_import_lines WHERE line IS NOT NULL AND line !~ '^\\s*$' OFFSET 0) lines
      CROSS JOIN LATERAL (SELECT %(source)s::text IS NULL OR rec ? 'payload') AS e (is_envelope)
-), {PIPELINE_CTES}, {AGGREGATE_CTE}
+), {INPUT_CTE}
+SELECT * FROM input
+"""
+NORMALIZE_SQL = "INSERT INTO gs_import_input " + NORMALIZED
+#: The months the chunk's events fall in: their partitions are made before the rows go in.
+MONTHS_SQL = ("SELECT DISTINCT date_trunc('month', occurred_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
+              " FROM gs_import_input")
+#: Claim, insert and count the normalized rows.
+IMPORT_SQL = f"""
+WITH input AS (SELECT * FROM gs_import_input), {STORE_CTES}, {AGGREGATE_CTE}
 """
 _COUNT = "SELECT count(*) FROM inserted"
 _IDS = "SELECT id, occurred_at FROM inserted"
@@ -136,13 +148,27 @@ def _import_range(conninfo: str, organization_id: uuid.UUID | None, path: Path, 
     with psycopg.connect(conninfo, autocommit=True) as conn:
         # chunks of tens of MB: their sorts and the materialized CTE stay in memory
         conn.execute("SET work_mem = '256MB'")
+        conn.execute("SET temp_buffers = '256MB'")  # before the first temporary table: the chunk stays in memory
         conn.execute("CREATE TEMP TABLE gs_import_lines (line text)")
         params = {"source": source, "event": event, "organization_id": organization_id}
+        with conn.transaction():
+            # the columns of `input`, from an empty run of the normalization
+            conn.execute(f"CREATE TEMP TABLE gs_import_input AS {NORMALIZED} LIMIT 0", params)
+        months_ready: set[Any] = set()
         for block in _chunks(path, start, end, CHUNK_BYTES):
             with conn.transaction():
-                conn.execute("TRUNCATE gs_import_lines")
+                conn.execute("TRUNCATE gs_import_lines, gs_import_input")
                 with conn.cursor().copy(_COPY) as copy:
                     copy.write(block)
+                conn.execute(NORMALIZE_SQL, params)
+            # Partitions first, each in its own short transaction: rows of a month without one would land in the
+            # default partition and have to be moved (written and indexed twice).
+            for (month,) in conn.execute(MONTHS_SQL).fetchall():
+                if month not in months_ready:
+                    for table in ("events", "event_aggregations"):
+                        conn.execute("SELECT gs_ensure_time_partition(%s::regclass, %s)", (table, month))
+                    months_ready.add(month)
+            with conn.transaction():
                 rows = conn.execute(IMPORT_SQL + (_IDS if collect_ids else _COUNT), params).fetchall()
             lines += sum(1 for line in block.split(b"\n") if line.strip())
             if collect_ids:

@@ -16,12 +16,10 @@ import psycopg
 
 from graph_sitter.adapters.events_db import EVENT_COLUMNS, FANOUT_CTES, NOTIFY_ITEM, StoredEvent
 
-#: Claim, normalize and insert: over a CTE `raw` (ord, source, kind, delivery, payload jsonb, received,
-#: event_source_id), ending with a CTE `inserted` that returns EVENT_COLUMNS. external_id is the payload's own
-#: event id when there is one, else the delivery id: it dedupes a re-send under a new delivery id
-#: (events_source_external_id_key). A delivery seen twice in one batch is claimed once: the ledger keeps the first
-#: id and the join on event_id drops the other.
-PIPELINE_CTES = f"""
+#: Normalize: over a CTE `raw` (ord, source, kind, delivery, payload jsonb, received, event_source_id), the CTE
+#: `input` that STORE_CTES read. external_id is the payload's own event id when there is one, else the delivery
+#: id: it dedupes a re-send under a new delivery id (events_source_external_id_key).
+INPUT_CTE = """
 input AS MATERIALIZED (
     SELECT gen_random_uuid() AS id, raw.ord, raw.source, d.delivery_id,
            coalesce(n.derived_id, d.delivery_id) AS external_id, raw.payload, raw.event_source_id, n.*
@@ -30,7 +28,11 @@ input AS MATERIALIZED (
      CROSS JOIN LATERAL (SELECT coalesce(raw.delivery, n.derived_id,
                                          'sha256:' || encode(sha256(convert_to(raw.payload::text, 'UTF8')), 'hex'))
                         ) AS d (delivery_id)
-), claimed AS (
+)"""
+#: Claim and insert the rows of `input`, ending with a CTE `inserted` that returns EVENT_COLUMNS. A delivery seen
+#: twice in one batch is claimed once: the ledger keeps the first id and the join on event_id drops the other.
+STORE_CTES = f"""
+claimed AS (
     INSERT INTO event_deliveries (source, delivery_id, event_id, occurred_at, event_source_id)
     -- an event stored before under another delivery id: the ledger points at it (one index probe each)
     SELECT i.source, i.delivery_id,
@@ -53,6 +55,8 @@ input AS MATERIALIZED (
     ON CONFLICT (source, external_id, occurred_at) DO NOTHING
     RETURNING {EVENT_COLUMNS}
 )"""
+#: Claim, normalize and insert.
+PIPELINE_CTES = f"{INPUT_CTE}, {STORE_CTES}"
 
 #: A batch of webhook deliveries, passed as parallel arrays in binary (the text format would escape every body in
 #: Python). Returns each stored event with its position in the batch; a delivery without a row was a duplicate.
