@@ -324,8 +324,8 @@ def row_blobs(prepared: PreparedFile | None, r: FileResult) -> tuple[bytes | Non
 
 def prepare_file(codebase_id: str, run_id: str | None, result: FileResult) -> tuple[FileResult, PreparedFile]:
     """Everything the store needs from one file, made where the file was parsed (element lines for a staging
-    table when `run_id` is None); returns the result stripped
-    of docstrings and signatures (resolution does not need them) and of its calls (in `PreparedFile.calls`).
+    table when `run_id` is None); returns the result stripped of docstrings and signatures (resolution does not
+    need them) and of its calls (in `PreparedFile.calls`).
 
     The result is changed in place: it belongs to the worker that made it and is not used after this.
     """
@@ -432,6 +432,7 @@ def relationship_row_lines(codebase_id: uuid.UUID, run_id: str | None, rows: Ite
 
 
 def _is_staging(table: str) -> bool:
+    """Whether `table` is a full run's staging table (see CodebaseStore._staging_table)."""
     return table.endswith("_new")
 
 
