@@ -93,6 +93,31 @@ def test_incremental_run_equals_a_full_run(settings: Settings, cluster: Cluster,
     assert first.codebase_id == incremental.codebase_id
 
 
+def test_rows_carry_the_codebase_and_the_run_that_wrote_them(settings: Settings, cluster: Cluster,
+                                                              tmp_path: Path) -> None:
+    """A full run loads its rows without the key columns (the staging tables supply them): they must still be right,
+    and the attached partitions must not keep a run's defaults."""
+    repo = _copy(FIXTURES / "python", tmp_path / "keys")
+    full = analyze(repo, AnalyzeOptions(full=True), settings)
+    models = repo / "shop" / "models.py"
+    models.write_text(models.read_text() + "\n\ndef added():\n    return register()\n")
+    incremental = analyze(repo, AnalyzeOptions(), settings)
+    with cluster.connect("codebase_db") as conn:
+        def runs(table: str) -> dict[bool, list]:
+            return dict(conn.execute(
+                f"SELECT file_path = 'shop/models.py', array_agg(DISTINCT run_id ORDER BY run_id) FROM {table}"
+                " WHERE codebase_id = %s GROUP BY 1", (full.codebase_id,)).fetchall())
+
+        elements = runs("code_elements")
+        assert elements[False] == [full.run_id] and elements[True] == [incremental.run_id]
+        edges = runs("relationships")  # the changed file's, and those of files re-resolved against it
+        assert edges[True] == [incremental.run_id] and edges[False] == sorted([full.run_id, incremental.run_id])
+        assert conn.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name LIKE ANY (ARRAY['code_elements%%',"
+            " 'relationships%%']) AND column_name IN ('codebase_id', 'run_id') AND column_default IS NOT NULL"
+        ).fetchone() == (0,)
+
+
 def test_rerun_without_changes_parses_nothing(settings: Settings, tmp_path: Path) -> None:
     repo = _copy(FIXTURES / "python", tmp_path / "same")
     first = analyze(repo, AnalyzeOptions(), settings)
