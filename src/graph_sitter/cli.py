@@ -8,7 +8,7 @@ from typing import Any, NoReturn
 
 import click
 
-from graph_sitter.cli_output import print_json
+from graph_sitter.cli_output import library_option, print_json
 from graph_sitter.config import (
     DATABASES,
     DEFAULT_MAX_FILE_SIZE,
@@ -102,15 +102,16 @@ def main() -> None:
 @click.option("--exclude", multiple=True, help="Leave out files or folders matching this glob (repeatable).")
 @click.option("--max-file-size", type=click.IntRange(1), default=DEFAULT_MAX_FILE_SIZE, show_default=True,
               help="Skip (and record) files larger than this many bytes.")
+@library_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with the run's summary.")
 def analyze(path: Path, name: str | None, full: bool, jobs: int | None, include: tuple[str, ...],
-            exclude: tuple[str, ...], max_file_size: int, as_json: bool) -> None:
+            exclude: tuple[str, ...], max_file_size: int, library: bool, as_json: bool) -> None:
     """Analyse the repository at PATH into codebase_db (incrementally unless --full)."""
     from graph_sitter.codebase.pipeline import AnalyzeOptions
     from graph_sitter.codebase.pipeline import analyze as run_analysis
 
     options = AnalyzeOptions(name=name, full=full, jobs=jobs, include=include, exclude=exclude,
-                             max_file_size=max_file_size)
+                             max_file_size=max_file_size, library=library)
     if sys.stderr.isatty() and not as_json:
         from rich.progress import Progress
 
@@ -160,8 +161,12 @@ QUERIES = ("callers", "callees", "deps", "rdeps", "hotspots", "dead-code", "cycl
 @click.option("--codebase", "-c", "ref", help="Codebase name or analysed path (default: the one analysed here).")
 @click.option("--limit", type=int, default=50, show_default=True, help="Rows for hotspots and dead-code.")
 @click.option("--depth", type=int, default=50, show_default=True, help="Maximum depth for deps and rdeps.")
+@click.option("--library/--application", default=None,
+              help="dead-code: leave out public names (a library's API) or not; by default as the codebase was "
+                   "last analysed (`gsdb analyze --library`).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON rows.")
-def query(question: str, symbol: str | None, ref: str | None, limit: int, depth: int, as_json: bool) -> None:
+def query(question: str, symbol: str | None, ref: str | None, limit: int, depth: int, library: bool | None,
+          as_json: bool) -> None:
     """Ask codebase_db: callers/callees/deps/rdeps/history SYMBOL, hotspots, dead-code, cycles."""
     import dataclasses
 
@@ -176,7 +181,7 @@ def query(question: str, symbol: str | None, ref: str | None, limit: int, depth:
             "deps": lambda: q.dependencies(symbol or "", depth),
             "rdeps": lambda: q.dependents(symbol or "", depth),
             "hotspots": lambda: q.hotspots(limit=limit, min_complexity=1),
-            "dead-code": lambda: q.dead_code(limit=limit),
+            "dead-code": lambda: q.dead_code(None if library is None else not library, limit=limit),
             "cycles": lambda: q.import_cycles(),
             "history": lambda: q.metric_history(symbol or ""),
         }[question]()

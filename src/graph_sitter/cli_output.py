@@ -9,6 +9,10 @@ from typing import Any
 import click
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+library_option = click.option(
+    "--library", is_flag=True,
+    help="The codebase is a library: its public API is used from outside, so public names are never dead-code "
+         "candidates.")
 
 
 def _plain(value: Any) -> Any:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from graph_sitter.cli_output import json_option, print_json
+from graph_sitter.cli_output import json_option, library_option, print_json
 from graph_sitter.config import DEFAULT_MAX_FILE_SIZE, load_settings
 
 
@@ -19,15 +19,16 @@ from graph_sitter.config import DEFAULT_MAX_FILE_SIZE, load_settings
 @click.option("--include", multiple=True, help="Only files matching this glob (repeatable).")
 @click.option("--exclude", multiple=True, help="Leave out files or folders matching this glob (repeatable).")
 @click.option("--max-file-size", type=click.IntRange(1), default=DEFAULT_MAX_FILE_SIZE, show_default=True)
+@library_option
 @click.option("--reason", default="gsdb enqueue", show_default=True, help="Why, as the job records it.")
 @json_option
 def enqueue(path: Path, name: str | None, full: bool, branch: str | None, include: tuple[str, ...],
-            exclude: tuple[str, ...], max_file_size: int, reason: str, as_json: bool) -> None:
+            exclude: tuple[str, ...], max_file_size: int, library: bool, reason: str, as_json: bool) -> None:
     """Queue the analysis of the repository at PATH for `gsdb worker`."""
     from graph_sitter.jobs.queue import enqueue_analysis
 
     job = enqueue_analysis(load_settings(), path, name=name, full=full, reason=reason, branch=branch,
-                           include=include, exclude=exclude, max_file_size=max_file_size)
+                           include=include, exclude=exclude, max_file_size=max_file_size, library=library)
     if as_json:
         print_json(job)
         return

@@ -31,7 +31,7 @@ name = "one"
 path = "src/one"
 branch = "main"
 includes = ["*.py"]
-options = { full = true, max_file_size = 1000 }
+options = { full = true, max_file_size = 1000, library = true }
 
 [[repositories]]
 path = "/srv/two"
@@ -40,10 +40,10 @@ excludes = []
     one, two = config.repositories
     assert config.name == "nightly:team"
     assert one.path == (tmp_path / "src/one").resolve() and one.branch == "main"
-    assert one.options.full and one.options.jobs == 2 and one.options.max_file_size == 1000
+    assert one.options.full and one.options.jobs == 2 and one.options.max_file_size == 1000 and one.options.library
     assert one.excludes == ("vendor/**",) and one.includes == ("*.py",)
     assert two.name == "two" and two.excludes == () and two.options.max_file_size == DEFAULT_MAX_FILE_SIZE
-    assert not two.options.full and two.options.jobs == 2
+    assert not two.options.full and two.options.jobs == 2 and not two.options.library
 
 
 @pytest.mark.parametrize("text, message", [
@@ -52,6 +52,7 @@ excludes = []
     ("[[repositories]]\npath = '/a'\ncolour = 'red'\n", "unknown key(s) colour"),
     ("[[repositories]]\npath = '/a'\noptions = { speed = 3 }\n", "unknown option(s) speed"),
     ("[[repositories]]\npath = '/a'\noptions = { jobs = 0 }\n", "jobs must be a whole number"),
+    ("[[repositories]]\npath = '/a'\noptions = { library = 'yes' }\n", "library must be true or false"),
     ("[[repositories]]\npath = '/a'\nname = 'x'\n[[repositories]]\npath = '/b'\nname = 'x'\n", "used twice: x"),
     ("[[repositories]]\npath = '/a'\nbranch = '--upload-pack=evil'\n", "'branch' must be a branch name"),
     ("[[repositories]\npath = '/a'\n", "not valid TOML"),

@@ -49,31 +49,44 @@ class EdgeRow:
 
 _ELEMENT = "e.id, e.kind, e.qualified_name, e.file_path, e.start_line, e.cyclomatic_complexity, e.nloc"
 
-#: Dead-code candidates, narrowed cheapest test first: the element's own columns; its file (one pattern match per
-#: file instead of per element); no incoming edge (an index probe per survivor); and, for methods, a name no
-#: other method shares, counted only for the names still in question.
+#: Dead-code candidates. One pass over the functions, methods and classes (materialised: the parts below read it)
+#: keeps the candidates by their own columns, then narrows them cheapest test first: their file (one pattern match
+#: per file instead of per element); no incoming edge (a hashed anti-join); for a class, not instantiated (`Name()`
+#: resolves to a constructor, the class's own or an inherited one, with the name as written); and, for a method,
+#: a name no other method shares (the call may be dynamic dispatch), counted only for the names still in question.
 _DEAD_CODE = """
-    WITH candidate AS MATERIALIZED (
-        SELECT e.id, e.kind, e.qualified_name, e.file_path, e.start_line, e.cyclomatic_complexity, e.nloc, e.name
+    WITH definition AS MATERIALIZED (
+        SELECT e.id, e.kind, e.qualified_name, e.file_path, e.start_line, e.cyclomatic_complexity, e.nloc, e.name,
+               e.name NOT LIKE '\\_\\_%%\\_\\_' AND e.name <> ALL(%(entry)s)
+               AND e.name NOT LIKE 'test%%' AND e.name NOT LIKE 'Test%%'
+               AND (e.decorators IS NULL OR e.decorators <@ %(plain)s::text[])
+               AND (%(public)s OR (NOT e.is_exported AND e.visibility <> 'public')) AS may_be_dead,
+               e.kind = 'method' AND (e.name IN ('__init__', '__new__', 'constructor')
+                   OR (e.language = 'java' AND EXISTS (  -- Java's constructors are named as their class
+                       SELECT 1 FROM code_elements p WHERE p.codebase_id = %(c)s AND p.id = e.parent_id
+                          AND p.name = e.name))) AS is_constructor
           FROM code_elements e
          WHERE e.codebase_id = %(c)s AND e.kind IN ('function', 'method', 'class')
-           AND e.name NOT LIKE '\_\_%%\_\_' AND e.name <> ALL(%(entry)s)
-           AND e.name NOT LIKE 'test%%' AND e.name NOT LIKE 'Test%%'
-           AND (e.decorators IS NULL OR e.decorators <@ %(plain)s::text[])
-           AND (%(public)s OR (NOT e.is_exported AND e.visibility <> 'public'))
-           AND e.file_path IN (
+    ), candidate AS MATERIALIZED (
+        SELECT d.* FROM definition d
+         WHERE d.may_be_dead AND d.file_path IN (
                SELECT file_path FROM file_analysis WHERE codebase_id = %(c)s
-                  AND file_path !~ '(^|/)(tests?|testing|__tests__)/|(^|/)test_[^/]*$|_test\.[a-z]+$|\.(test|spec)\.[jt]sx?$|__main__\.py$|conftest\.py$')
+                  AND file_path !~ '(^|/)(tests?|testing|__tests__)/|(^|/)test_[^/]*$|_test\\.[a-z]+$|\\.(test|spec)\\.[jt]sx?$|__main__\\.py$|conftest\\.py$')
     ), unused AS MATERIALIZED (
         SELECT d.* FROM candidate d WHERE NOT EXISTS (
             SELECT 1 FROM relationships r WHERE r.codebase_id = %(c)s AND r.target_id = d.id AND r.kind <> 'contains')
+    ), instantiated AS (
+        SELECT DISTINCT regexp_replace(r.target_name, '^.*[.:]', '') AS name
+          FROM definition k JOIN relationships r ON r.codebase_id = %(c)s AND r.target_id = k.id AND r.kind = 'calls'
+         WHERE k.is_constructor
     ), shared_method_names AS (
-        SELECT m.name FROM code_elements m
-         WHERE m.codebase_id = %(c)s AND m.kind = 'method' AND m.name IN (SELECT name FROM unused WHERE kind = 'method')
+        SELECT m.name FROM definition m
+         WHERE m.kind = 'method' AND m.name IN (SELECT name FROM unused WHERE kind = 'method')
          GROUP BY m.name HAVING count(*) > 1
     )
     SELECT {select} FROM unused e
      WHERE NOT (e.kind = 'method' AND e.name IN (SELECT name FROM shared_method_names))
+       AND NOT (e.kind = 'class' AND e.name IN (SELECT name FROM instantiated))
      {tail}
 """
 
@@ -173,12 +186,22 @@ class CodebaseQueries:
         ).fetchall()
         return [ElementRef(*r) for r in rows]
 
-    def dead_code(self, include_public_api: bool = True, limit: int | None = None) -> list[ElementRef]:
+    def is_library(self) -> bool:
+        """Whether the codebase's last completed run treated it as a library (`AnalyzeOptions.library`)."""
+        row = self.conn.execute(
+            "SELECT coalesce((analysis_config ->> 'library')::boolean, false) FROM analysis_runs"
+            " WHERE codebase_id = %s AND status = 'completed' ORDER BY started_at DESC LIMIT 1",
+            (self.codebase_id,),
+        ).fetchone()
+        return bool(row and row[0])
+
+    def dead_code(self, include_public_api: bool | None = None, limit: int | None = None) -> list[ElementRef]:
         """Functions, methods and classes nothing calls or references.
 
         Left out: entry points (main, __main__ modules), tests, dunder methods, decorated handlers (any decorator
         beyond staticmethod/classmethod/abstractmethod and the like), methods that override or are overridden
-        (dispatch is dynamic), and with include_public_api=False every exported or public name.
+        (dispatch is dynamic), and with include_public_api=False every exported or public name. None: public
+        names are left out when the codebase was last analysed as a library.
         """
         rows = self.conn.execute(
             _DEAD_CODE.format(select=_ELEMENT, tail="ORDER BY e.file_path, e.start_line" + (" LIMIT %(limit)s" if limit else "")),
@@ -186,7 +209,7 @@ class CodebaseQueries:
         ).fetchall()
         return [ElementRef(*r) for r in rows]
 
-    def dead_code_count(self, include_public_api: bool = True) -> int:
+    def dead_code_count(self, include_public_api: bool | None = None) -> int:
         """How many dead-code candidates there are (see dead_code)."""
         row = self.conn.execute(
             _DEAD_CODE.format(select="count(*)", tail=""), self._dead_code_parameters(include_public_api)
@@ -194,7 +217,9 @@ class CodebaseQueries:
         assert row is not None
         return int(row[0])
 
-    def _dead_code_parameters(self, include_public_api: bool) -> dict[str, Any]:
+    def _dead_code_parameters(self, include_public_api: bool | None) -> dict[str, Any]:
+        if include_public_api is None:
+            include_public_api = not self.is_library()
         return {"c": self.codebase_id, "entry": list(ENTRY_POINT_NAMES), "plain": list(PLAIN_DECORATORS),
                 "public": include_public_api}
 

@@ -15,16 +15,16 @@ COMPLEXITY_BUCKETS = (1, 5, 10, 20, 50)
 
 
 def codebase_metrics(queries: Any, totals: Mapping[str, Any], hotspot_limit: int = 20,
-                     known_cycles: list[list[str]] | None = None) -> dict[str, Any]:
+                     known_cycles: list[list[str]] | None = None, library: bool = False) -> dict[str, Any]:
     """Numeric metrics plus the findings (hotspots, import cycles) later runs are compared with.
 
     `known_cycles`, when given, are the previous run's cycles, still valid because no import between
-    modules that could lie on a cycle changed.
+    modules that could lie on a cycle changed. `library`: public names are used from outside, not dead code.
     """
     stats = queries.complexity_stats(COMPLEXITY_BUCKETS, HOTSPOT_COMPLEXITY)
     hotspots = queries.hotspots(limit=hotspot_limit, min_complexity=HOTSPOT_COMPLEXITY)
     cycles = known_cycles if known_cycles is not None else queries.import_cycles()
-    dead = queries.dead_code_count()
+    dead = queries.dead_code_count(include_public_api=not library)
     elements = totals["elements"]
     calls = totals["calls"]
     call_total = calls["resolved"] + calls["unresolved"]
@@ -57,4 +57,5 @@ def codebase_metrics(queries: Any, totals: Mapping[str, Any], hotspot_limit: int
         "hotspots": [{"qualified_name": h.qualified_name, "file": h.file_path, "line": h.start_line,
                       "cyclomatic_complexity": h.cyclomatic_complexity, "nloc": h.nloc} for h in hotspots],
         "import_cycles": cycles,
+        "library": library,
     }

@@ -50,6 +50,8 @@ class AnalyzeOptions:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    # A library: its public API is used from outside, so public names are never dead-code candidates.
+    library: bool = False
     wait_for_lock: bool = True
     progress: Progress | None = field(default=None, compare=False)
 
@@ -351,7 +353,7 @@ def analyze(path: str | os.PathLike[str], options: AnalyzeOptions | None = None,
             previous = store.file_states(codebase.id)
             run_type = "full" if options.full or not previous else "incremental"
             config = {"include": list(options.include), "exclude": list(options.exclude),
-                      "max_file_size": options.max_file_size, "jobs": jobs}
+                      "max_file_size": options.max_file_size, "jobs": jobs, "library": options.library}
             run = store.start_run(codebase, run_type, config, org)
             call_safely("analysis_started", run=run)
             timer.lap("setup")
@@ -505,9 +507,11 @@ def _parse_resolve_store(store: Any, run: Any, root: Path, options: AnalyzeOptio
     timer.lap("store")
     totals = store.codebase_totals(run.codebase_id)
     previous_findings = store.previous_findings(run.codebase_id, run.id)
-    if plan.analysed or plan.deleted or previous_findings is None or "metrics" not in previous_findings:
+    if plan.analysed or plan.deleted or previous_findings is None or "metrics" not in previous_findings \
+            or previous_findings.get("library", False) != options.library:
         known = None if cycles_may_change or previous_findings is None else previous_findings.get("import_cycles")
-        findings = codebase_metrics(CodebaseQueries(store.conn, run.codebase_id), totals, known_cycles=known)
+        findings = codebase_metrics(CodebaseQueries(store.conn, run.codebase_id), totals, known_cycles=known,
+                                    library=options.library)
     else:  # nothing changed: the codebase measures as it did
         findings = {k: v for k, v in previous_findings.items() if k != "changes"}
     timer.lap("measure")

@@ -35,6 +35,7 @@ class AnalysisRequest:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    library: bool = False
 
     @property
     def lock_name(self) -> str:
@@ -60,7 +61,7 @@ class AnalysisRequest:
         """The request for one `[[repositories]]` entry of a nightly configuration."""
         return cls(path=str(repo.path), name=repo.name, branch=repo.branch, full=repo.options.full,
                    jobs=repo.options.jobs, include=tuple(repo.includes), exclude=tuple(repo.excludes),
-                   max_file_size=repo.options.max_file_size)
+                   max_file_size=repo.options.max_file_size, library=repo.options.library)
 
 
 @dataclass
@@ -126,7 +127,7 @@ def run_analysis_job(settings: Settings, request: AnalysisRequest, *, wait: bool
                     return last, checkout
             options = AnalyzeOptions(name=request.name, full=request.full, jobs=request.jobs,
                                      include=request.include, exclude=request.exclude,
-                                     max_file_size=request.max_file_size)
+                                     max_file_size=request.max_file_size, library=request.library)
             return analyze(checkout.root, options, settings), checkout
 
     outcome = JobOutcome(name=display, path=request.path, status=FAILED)

@@ -13,7 +13,7 @@ path = "/srv/src/requests"      # absolute, or relative to this file
 branch = "main"                 # optional: analyse this branch (see graph_sitter.jobs.checkout)
 excludes = ["tests/**"]         # optional globs, as `gsdb analyze --exclude`
 includes = []                   # optional globs, as `gsdb analyze --include`
-options = { full = false, jobs = 2, max_file_size = 2097152 }
+options = { full = false, jobs = 2, max_file_size = 2097152, library = false }
 ```
 """
 
@@ -28,7 +28,7 @@ from graph_sitter.config import DEFAULT_MAX_FILE_SIZE
 from graph_sitter.errors import ConfigurationError
 
 _REPOSITORY_KEYS = {"name", "path", "branch", "excludes", "includes", "options"}
-_OPTION_KEYS = {"full", "jobs", "max_file_size"}
+_OPTION_KEYS = {"full", "jobs", "max_file_size", "library"}
 _TOP_KEYS = {"nightly", "defaults", "repositories"}
 
 
@@ -43,6 +43,7 @@ class AnalysisOptions:
     full: bool = False
     jobs: int | None = None
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    library: bool = False  # public names are the library's API: never dead-code candidates
 
 
 @dataclass(frozen=True)
@@ -80,13 +81,15 @@ def _options(raw: Any, base: AnalysisOptions, where: str) -> AnalysisOptions:
         raise NightlyConfigError(f"{where}: unknown option(s) {', '.join(sorted(unknown))}"
                                  f" (known: {', '.join(sorted(_OPTION_KEYS))})")
     full, jobs, size = raw.get("full", base.full), raw.get("jobs", base.jobs), raw.get("max_file_size", base.max_file_size)
-    if not isinstance(full, bool):
-        raise NightlyConfigError(f"{where}.full must be true or false")
+    library = raw.get("library", base.library)
+    for key, flag in (("full", full), ("library", library)):
+        if not isinstance(flag, bool):
+            raise NightlyConfigError(f"{where}.{key} must be true or false")
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or not 1 <= jobs <= 256):
         raise NightlyConfigError(f"{where}.jobs must be a whole number from 1 to 256")
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise NightlyConfigError(f"{where}.max_file_size must be a positive number of bytes")
-    return AnalysisOptions(full=full, jobs=jobs, max_file_size=size)
+    return AnalysisOptions(full=full, jobs=jobs, max_file_size=size, library=library)
 
 
 def _repository(raw: Any, index: int, base_dir: Path, base: AnalysisOptions,

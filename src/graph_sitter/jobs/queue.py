@@ -132,7 +132,8 @@ def enqueue_request(settings: Settings, request: AnalysisRequest, *, reason: str
 def enqueue_analysis(settings: Settings, path: str | Path, name: str | None = None, full: bool = False,
                      reason: str = "manual", *, branch: str | None = None, include: tuple[str, ...] = (),
                      exclude: tuple[str, ...] = (), jobs: int | None = None,
-                     max_file_size: int = DEFAULT_MAX_FILE_SIZE, require_local_path: bool = True) -> EnqueuedJob:
+                     max_file_size: int = DEFAULT_MAX_FILE_SIZE, library: bool = False,
+                     require_local_path: bool = True) -> EnqueuedJob:
     """Queue the analysis of the repository at `path` for the workers.
 
     The path is resolved here; with `require_local_path` it must be a directory on this machine too (workers on
@@ -142,5 +143,6 @@ def enqueue_analysis(settings: Settings, path: str | Path, name: str | None = No
     if require_local_path and not resolved.is_dir():
         raise QueueError(f"{path}: no such directory")
     request = AnalysisRequest(path=str(resolved), name=name, branch=branch, full=full, jobs=jobs,
-                              include=tuple(include), exclude=tuple(exclude), max_file_size=max_file_size)
+                              include=tuple(include), exclude=tuple(exclude), max_file_size=max_file_size,
+                              library=library)
     return enqueue_request(settings, request, reason=reason)

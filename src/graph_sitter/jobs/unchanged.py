@@ -40,7 +40,8 @@ def unchanged_run(settings: Settings, request: Any, root: Path) -> uuid.UUID | N
         config = last.config
         if (list(config.get("include", [])) != list(request.include) or
                 list(config.get("exclude", [])) != list(request.exclude) or
-                config.get("max_file_size") != request.max_file_size):
+                config.get("max_file_size") != request.max_file_size or
+                bool(config.get("library", False)) != request.library):
             return None
         previous = store.file_states(codebase.id)
     walked = walk_repository(str(root), WalkOptions(include=request.include, exclude=request.exclude,
