@@ -53,7 +53,7 @@ _ELEMENT = "e.id, e.kind, e.qualified_name, e.file_path, e.start_line, e.cycloma
 #: keeps the candidates by their own columns, then narrows them cheapest test first: their file (one pattern match
 #: per file instead of per element); no incoming edge (a hashed anti-join); for a class, not instantiated (`Name()`
 #: resolves to a constructor, the class's own or an inherited one, with the name as written); and, for a method,
-#: a name no other method shares (the call may be dynamic dispatch), counted only for the names still in question.
+#: a name no other method shares (the call may be dynamic dispatch).
 _DEAD_CODE = """
     WITH definition AS MATERIALIZED (
         SELECT e.id, e.kind, e.qualified_name, e.file_path, e.start_line, e.cyclomatic_complexity, e.nloc, e.name,
@@ -79,10 +79,8 @@ _DEAD_CODE = """
         SELECT DISTINCT regexp_replace(r.target_name, '^.*[.:]', '') AS name
           FROM definition k JOIN relationships r ON r.codebase_id = %(c)s AND r.target_id = k.id AND r.kind = 'calls'
          WHERE k.is_constructor
-    ), shared_method_names AS (
-        SELECT m.name FROM definition m
-         WHERE m.kind = 'method' AND m.name IN (SELECT name FROM unused WHERE kind = 'method')
-         GROUP BY m.name HAVING count(*) > 1
+    ), shared_method_names AS (  -- over all methods: joined to the few unused ones, a misestimate nests loops
+        SELECT name FROM definition WHERE kind = 'method' GROUP BY name HAVING count(*) > 1
     )
     SELECT {select} FROM unused e
      WHERE NOT (e.kind = 'method' AND e.name IN (SELECT name FROM shared_method_names))
