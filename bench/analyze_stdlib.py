@@ -1,6 +1,8 @@
 """End-to-end `gsdb analyze` of the running interpreter's standard library into PostgreSQL, against its floors.
 
 One command: `python bench/analyze_stdlib.py` (uses a private GRAPH_SITTER_HOME and a copy of the stdlib).
+`--copies N` analyses N copies side by side instead, to see time and memory grow with the repository (the
+goals below are the analysis issue's for one copy, and are checked only then).
 Prints one table: the raw single-core tree-sitter parse time of the same files (the floor: bytes already in
 memory, best of three; and, as the acceptance check times it, one pass reading and parsing), lizard's time,
 then a full run, a re-run with no change and a one-file change, each with wall time, ratio to the floor,
@@ -28,17 +30,19 @@ from parse_floor import parse_floor  # noqa: E402
 GSDB = str(Path(sys.executable).parent / "gsdb")
 
 
-def _copy_stdlib(target: Path) -> list[str]:
+def _copy_stdlib(target: Path, copies: int = 1) -> list[str]:
     source = Path(sysconfig.get_paths()["stdlib"])
     paths = []
     for f in sorted(source.rglob("*.py")):
         rel = f.relative_to(source)
         if rel.parts[0] == "site-packages":
             continue
-        dst = target / rel
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(f, dst)
-        paths.append(rel.as_posix())
+        for copy in range(1, copies + 1):
+            placed = rel if copies == 1 else Path(f"copy{copy}") / rel
+            dst = target / placed
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(f, dst)
+            paths.append(placed.as_posix())
     return paths
 
 
@@ -69,10 +73,11 @@ def _run(env: dict[str, str], *args: str) -> tuple[float, float, dict]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--keep", action="store_true", help="keep the temporary home and corpus")
+    parser.add_argument("--copies", type=int, default=1, help="analyse this many copies of the stdlib side by side")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="gsdb-bench-"))
     corpus = work / "stdlib"
-    paths = _copy_stdlib(corpus)
+    paths = _copy_stdlib(corpus, args.copies)
     env = dict(os.environ, GRAPH_SITTER_HOME=str(work / "home"))
     env.pop("GRAPH_SITTER_DATABASE_URL", None)
     env.pop("POSTGRES_HOST", None)
@@ -119,6 +124,10 @@ def main() -> int:
     phases = summary.get("seconds", {})
     print("full-run phases: " + ", ".join(f"{k} {v:.2f}s" for k, v in phases.items()))
     print(f"full run = {full / floor.seconds:.2f}x the parse-only floor, {full / read_parse:.2f}x read + parse")
+    if args.copies != 1:
+        print(f"{args.copies} copies: {floor.files / full:,.0f} files/s, {floor.lines / full:,.0f} lines/s;"
+              f" the goals are for one copy")
+        return 0
     goals = {
         "full <= 10 s": full <= 10,
         "full <= 2x floor (parse only, best of 3)": full <= 2 * floor.seconds,
