@@ -91,6 +91,12 @@ def test_incremental_run_equals_a_full_run(settings: Settings, cluster: Cluster,
     assert {(f[0], f[1]) for f in inc_state[2]} == {(f[0], f[1]) for f in full_state[2]}
     assert incremental.elements == full.elements and incremental.relationships == full.relationships
     assert first.codebase_id == incremental.codebase_id
+    with cluster.connect("codebase_db") as conn:
+        def externals(codebase_id: object) -> set:
+            return set(conn.execute("SELECT ecosystem, name, usage_count FROM external_dependencies"
+                                    " WHERE codebase_id = %s", (codebase_id,)).fetchall())
+
+        assert externals(incremental.codebase_id) == externals(full.codebase_id) != set()
 
 
 def test_rows_carry_the_codebase_and_the_run_that_wrote_them(settings: Settings, cluster: Cluster,

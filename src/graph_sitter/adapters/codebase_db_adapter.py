@@ -679,6 +679,7 @@ class CodebaseStore:
                 (list(plan.touched), list(plan.touched.values()), cid),
             )
         self._copy_files(run, plan)
+        removed: dict[uuid.UUID, int] = {}  # uses of each external by the edges an incremental run replaces
         if plan.replace_all:
             staging = plan.staging or self.create_staging(cid, run.id)
             if not plan.staging:  # else the elements were streamed in while the files were parsed
@@ -695,12 +696,17 @@ class CodebaseStore:
                 self.conn.execute("DELETE FROM code_elements WHERE codebase_id = %s AND file_path = ANY(%s)", (cid, replaced))
             sites = list(plan.edge_sites | set(plan.deleted))
             if sites:
-                self.conn.execute("DELETE FROM relationships WHERE codebase_id = %s AND file_path = ANY(%s)", (cid, sites))
+                # the edges' externals are counted as they go, so that usage counts change by what changed
+                removed = dict(self.conn.execute(
+                    "WITH gone AS (DELETE FROM relationships WHERE codebase_id = %s AND file_path = ANY(%s)"
+                    "  RETURNING external_dependency_id)"
+                    " SELECT external_dependency_id, count(*) FROM gone WHERE external_dependency_id IS NOT NULL"
+                    " GROUP BY 1", (cid, sites)).fetchall())
             self._copy_elements(run, plan, ids_of, "code_elements")
             externals = self._copy_relationships(run, plan, ids_of, "relationships")
         self._ensure_externals(cid, externals, exact=plan.replace_all)
-        if not plan.replace_all and (externals or plan.edge_sites or plan.deleted):
-            self._prune_externals(cid)  # other files' edges name externals too: count them in SQL
+        if removed:
+            self._release_externals(cid, removed)
 
     def _staging_table(self, table: str, codebase_id: uuid.UUID, run_id: uuid.UUID) -> str:
         """An empty table shaped like `table`, with no index yet: rows load fast, indexes are built once, sorted."""
@@ -817,7 +823,7 @@ class CodebaseStore:
         """The external dependencies the run's edges point at (their ids are derived, so edges come first).
 
         `exact`: the edges are all of the codebase's (a full run), so their counts are the usage counts and an
-        external none of them names is gone.
+        external none of them names is gone. Otherwise they are new edges, added to the counts.
         """
         wanted = sorted(used)
         if exact:
@@ -830,8 +836,9 @@ class CodebaseStore:
         self.conn.execute(
             "INSERT INTO external_dependencies (id, codebase_id, ecosystem, name, usage_count)"
             " SELECT id, %s, eco, name, n FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::int[]) AS t(id, eco, name, n)"
-            " ON CONFLICT (codebase_id, ecosystem, name) DO UPDATE SET usage_count = EXCLUDED.usage_count"
-            " WHERE external_dependencies.usage_count IS DISTINCT FROM EXCLUDED.usage_count",
+            " ON CONFLICT (codebase_id, ecosystem, name) DO UPDATE SET usage_count = "
+            + ("EXCLUDED.usage_count WHERE external_dependencies.usage_count IS DISTINCT FROM EXCLUDED.usage_count"
+               if exact else "external_dependencies.usage_count + EXCLUDED.usage_count"),
             (codebase_id, [external_id(codebase_id, eco, name) for eco, name in wanted],
              [w[0] for w in wanted], [w[1] for w in wanted], [used[w] for w in wanted]),
         )
@@ -861,17 +868,17 @@ class CodebaseStore:
                     copy.write(text)
         return externals
 
-    def _prune_externals(self, codebase_id: uuid.UUID) -> None:
+    def _release_externals(self, codebase_id: uuid.UUID, removed: Mapping[uuid.UUID, int]) -> None:
+        """Take the removed edges out of the usage counts; an external no edge names any more is gone."""
+        ids = list(removed)
         self.conn.execute(
-            "WITH used AS (SELECT external_dependency_id AS id, count(*) AS n FROM relationships"
-            "  WHERE codebase_id = %(c)s AND external_dependency_id IS NOT NULL GROUP BY 1)"
-            " UPDATE external_dependencies d SET usage_count = coalesce(u.n, 0)"
-            " FROM external_dependencies d2 LEFT JOIN used u ON u.id = d2.id"
-            " WHERE d.id = d2.id AND d.codebase_id = %(c)s AND d.usage_count IS DISTINCT FROM coalesce(u.n, 0)",
-            {"c": codebase_id},
+            "UPDATE external_dependencies d SET usage_count = d.usage_count - gone.n"
+            " FROM unnest(%s::uuid[], %s::int[]) AS gone(id, n) WHERE d.codebase_id = %s AND d.id = gone.id",
+            (ids, list(removed.values()), codebase_id),
         )
         self.conn.execute(
-            "DELETE FROM external_dependencies WHERE codebase_id = %s AND usage_count = 0", (codebase_id,)
+            "DELETE FROM external_dependencies WHERE codebase_id = %s AND id = ANY(%s::uuid[]) AND usage_count <= 0",
+            (codebase_id, ids),
         )
 
     def codebase_totals(self, codebase_id: uuid.UUID) -> dict[str, Any]:
