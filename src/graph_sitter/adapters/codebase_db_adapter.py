@@ -932,7 +932,8 @@ class CodebaseStore:
                 elements, relationships, run.codebase_id, totals["total_lines"],
                 metrics.get("mean_cyclomatic_complexity"), totals["maintainability_index"],
                 summary.get("commit"), summary.get("branch"),
-                json.dumps(dict(findings) | {"changes": summary.get("changes", {})}, default=str), run.id,
+                json.dumps(dict(findings) | {"changes": summary.get("changes", {}), "totals": totals}, default=str),
+                run.id,
             ),
         )
         self.conn.execute(

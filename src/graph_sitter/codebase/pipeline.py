@@ -505,15 +505,19 @@ def _parse_resolve_store(store: Any, run: Any, root: Path, options: AnalyzeOptio
         if isinstance(plan.edge_chunks, _EdgeChunks):
             plan.edge_chunks.close()
     timer.lap("store")
-    totals = store.codebase_totals(run.codebase_id)
     previous_findings = store.previous_findings(run.codebase_id, run.id)
-    if plan.analysed or plan.deleted or previous_findings is None or "metrics" not in previous_findings \
+    nothing_changed = not plan.analysed and not plan.deleted and previous_findings is not None
+    # No row changed: the codebase counts as the last completed run left it (every earlier write that did
+    # not complete was rolled back with its run).
+    totals = previous_findings["totals"] if nothing_changed and "totals" in previous_findings \
+        else store.codebase_totals(run.codebase_id)
+    if not nothing_changed or "metrics" not in previous_findings \
             or previous_findings.get("library", False) != options.library:
         known = None if cycles_may_change or previous_findings is None else previous_findings.get("import_cycles")
         findings = codebase_metrics(CodebaseQueries(store.conn, run.codebase_id), totals, known_cycles=known,
                                     library=options.library)
     else:  # nothing changed: the codebase measures as it did
-        findings = {k: v for k, v in previous_findings.items() if k != "changes"}
+        findings = {k: v for k, v in previous_findings.items() if k not in ("changes", "totals")}
     timer.lap("measure")
     result = AnalysisResult(
         run_id=run.id, codebase_id=run.codebase_id, codebase=run.codebase_name, root=str(root),
