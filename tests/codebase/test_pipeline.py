@@ -90,6 +90,7 @@ def test_incremental_run_equals_a_full_run(settings: Settings, cluster: Cluster,
     assert inc_state[1] == full_state[1]
     assert {(f[0], f[1]) for f in inc_state[2]} == {(f[0], f[1]) for f in full_state[2]}
     assert incremental.elements == full.elements and incremental.relationships == full.relationships
+    assert incremental.calls == full.calls and incremental.metrics == full.metrics
     assert first.codebase_id == incremental.codebase_id
     with cluster.connect("codebase_db") as conn:
         def externals(codebase_id: object) -> set:

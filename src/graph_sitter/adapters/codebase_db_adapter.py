@@ -97,8 +97,26 @@ class StorePlan:
     replace_all: bool = False                                        # a full run: every row of the codebase is new
     # Rows made by the workers, by path; like edge_chunks, without the key columns when replace_all (for staging).
     prepared: dict[str, PreparedFile] = field(default_factory=dict)
-    edge_chunks: Iterable[tuple[str, Counter[tuple[str, str]]]] | None = None  # edges formatted by resolver workers
+    edge_chunks: Iterable[EdgeText] | None = None                   # edges formatted by resolver workers
     staging: dict[str, str] | None = None                            # full run: staging tables, elements loaded
+
+
+@dataclass
+class EdgeText:
+    """The COPY lines of some edges, how often they name each external dependency, and how many edges of each
+    (kind, resolved) they hold."""
+
+    text: str
+    externals: Counter[tuple[str, str]]
+    kinds: Counter[tuple[str, bool]]
+
+
+@dataclass
+class RowChange:
+    """How an incremental run changed the codebase's counts: elements by kind, edges by (kind, resolved)."""
+
+    elements: Counter[str] = field(default_factory=Counter)
+    edges: Counter[tuple[str, bool]] = field(default_factory=Counter)
 
 
 #: Columns every row of a run shares. A full run's staging tables supply them as column defaults, so its COPY
@@ -357,15 +375,14 @@ _HEX3 = tuple(f"{i:03x}" for i in range(0x1000))
 
 
 def relationship_lines(codebase_id: uuid.UUID, run_id: str | None, edges: Iterable[Any],
-                       ids_of: Callable[[str], list[str]]) -> tuple[str, Counter[tuple[str, str]]]:
-    """The COPY text lines (relationships columns) of some edges (resolve.Edge), and how often they name each
-    external dependency."""
+                       ids_of: Callable[[str], list[str]]) -> EdgeText:
+    """The COPY text lines (relationships columns) of some edges (resolve.Edge), with their counts."""
     # Edges may come as they are made: each becomes a row only while it is formatted.
     return relationship_row_lines(codebase_id, run_id, map(_EDGE_ROW, edges), ids_of)
 
 
 def relationship_row_lines(codebase_id: uuid.UUID, run_id: str | None, rows: Iterable[EdgeRow],
-                           ids_of: Callable[[str], list[str]]) -> tuple[str, Counter[tuple[str, str]]]:
+                           ids_of: Callable[[str], list[str]]) -> EdgeText:
     """relationship_lines of edges given as resolve.EdgeRow tuples (``Resolver.resolve_rows``); `run_id` None:
     lines for a staging table.
 
@@ -381,6 +398,8 @@ def relationship_row_lines(codebase_id: uuid.UUID, run_id: str | None, rows: Ite
     ids_by_path: dict[str, list[str]] = {}
     externals: dict[tuple[str, str], str] = {}
     uses: Counter[tuple[str, str]] = Counter()
+    resolved_kinds: dict[str, int] = {}
+    unresolved_kinds: dict[str, int] = {}
     out: list[str] = []
     append = out.append
     site_file = None
@@ -416,6 +435,8 @@ def relationship_row_lines(codebase_id: uuid.UUID, run_id: str | None, rows: Ite
         else:
             ext = null
             tail = site_resolved if resolved and target is not null else site_unresolved
+        counted = resolved_kinds if tail is site_resolved else unresolved_kinds
+        counted[kind] = counted.get(kind, 0) + 1
         # The row id, f"{prefix}{n:012x}", without formatting a number per row: its last three hex digits
         # come from a table, the nine before them change every 4096 rows.
         n += 1
@@ -428,7 +449,9 @@ def relationship_row_lines(codebase_id: uuid.UUID, run_id: str | None, rows: Ite
             target_name = text(target_name)
         append(f"{block}{_HEX3[low]}{shared}{kind}\t{site_ids[source_index]}\t{target}"
                f"\t{target_name}\t{ext}{tail}{line}\n")
-    return "".join(out), uses
+    kinds = Counter({(k, True): n for k, n in resolved_kinds.items()})
+    kinds.update({(k, False): n for k, n in unresolved_kinds.items()})
+    return EdgeText("".join(out), uses, kinds)
 
 
 def _is_staging(table: str) -> bool:
@@ -658,8 +681,11 @@ class CodebaseStore:
 
             yield write
 
-    def write_changes(self, run: Run, plan: StorePlan) -> None:
-        """Replace the rows of changed, deleted and re-resolved files (call inside `transaction()`)."""
+    def write_changes(self, run: Run, plan: StorePlan) -> RowChange | None:
+        """Replace the rows of changed, deleted and re-resolved files (call inside `transaction()`).
+
+        Returns, for an incremental run, how the codebase's counts changed (see codebase_totals).
+        """
         cid = run.codebase_id
         replaced = [f.path for f in plan.analysed] + plan.deleted
         ids_cache: dict[str, list[str]] = {}
@@ -680,6 +706,7 @@ class CodebaseStore:
             )
         self._copy_files(run, plan)
         removed: dict[uuid.UUID, int] = {}  # uses of each external by the edges an incremental run replaces
+        change: RowChange | None = None
         if plan.replace_all:
             staging = plan.staging or self.create_staging(cid, run.id)
             if not plan.staging:  # else the elements were streamed in while the files were parsed
@@ -688,25 +715,35 @@ class CodebaseStore:
             # make the edges, which then load into their own partition.
             self._archive_changed_metrics(cid, staging["code_elements"])
             self._publish_staging("code_elements", cid, staging["code_elements"])
-            externals = self._copy_relationships(run, plan, ids_of, staging["relationships"])
+            externals, _ = self._copy_relationships(run, plan, ids_of, staging["relationships"])
             self._publish_staging("relationships", cid, staging["relationships"])
         else:
+            # Rows are counted as they go, so that the codebase's counts change by what changed.
+            change = RowChange()
             if replaced:
                 self._archive_metrics(cid, replaced)
-                self.conn.execute("DELETE FROM code_elements WHERE codebase_id = %s AND file_path = ANY(%s)", (cid, replaced))
+                for kind, n in self.conn.execute(
+                        "WITH gone AS (DELETE FROM code_elements WHERE codebase_id = %s AND file_path = ANY(%s)"
+                        "  RETURNING kind) SELECT kind, count(*) FROM gone GROUP BY 1", (cid, replaced)):
+                    change.elements[kind] -= n
             sites = list(plan.edge_sites | set(plan.deleted))
             if sites:
-                # the edges' externals are counted as they go, so that usage counts change by what changed
-                removed = dict(self.conn.execute(
-                    "WITH gone AS (DELETE FROM relationships WHERE codebase_id = %s AND file_path = ANY(%s)"
-                    "  RETURNING external_dependency_id)"
-                    " SELECT external_dependency_id, count(*) FROM gone WHERE external_dependency_id IS NOT NULL"
-                    " GROUP BY 1", (cid, sites)).fetchall())
+                for external, kind, resolved, n in self.conn.execute(
+                        "WITH gone AS (DELETE FROM relationships WHERE codebase_id = %s AND file_path = ANY(%s)"
+                        "  RETURNING external_dependency_id, kind, resolved)"
+                        " SELECT external_dependency_id, kind, resolved, count(*) FROM gone GROUP BY 1, 2, 3",
+                        (cid, sites)):
+                    change.edges[kind, resolved] -= n
+                    if external is not None:
+                        removed[external] = removed.get(external, 0) + n
             self._copy_elements(run, plan, ids_of, "code_elements")
-            externals = self._copy_relationships(run, plan, ids_of, "relationships")
+            change.elements.update(e.kind for r in plan.analysed for e in r.elements)
+            externals, added = self._copy_relationships(run, plan, ids_of, "relationships")
+            change.edges.update(added)
         self._ensure_externals(cid, externals, exact=plan.replace_all)
         if removed:
             self._release_externals(cid, removed)
+        return change
 
     def _staging_table(self, table: str, codebase_id: uuid.UUID, run_id: uuid.UUID) -> str:
         """An empty table shaped like `table`, with no index yet: rows load fast, indexes are built once, sorted."""
@@ -843,20 +880,22 @@ class CodebaseStore:
              [w[0] for w in wanted], [w[1] for w in wanted], [used[w] for w in wanted]),
         )
 
-    def _copy_relationships(self, run: Run, plan: StorePlan, ids_of: Any, table: str) -> Counter[tuple[str, str]]:
-        """COPY the edges: chunks already formatted (by resolver workers), or edges as they are resolved."""
+    def _copy_relationships(self, run: Run, plan: StorePlan, ids_of: Any, table: str
+                            ) -> tuple[Counter[tuple[str, str]], Counter[tuple[str, bool]]]:
+        """COPY the edges: chunks already formatted (by resolver workers), or edges as they are resolved.
+
+        Returns how often they name each external dependency, and how many there are of each (kind, resolved).
+        """
         externals: Counter[tuple[str, str]] = Counter()
+        kinds: Counter[tuple[str, bool]] = Counter()
 
         def chunks() -> Iterator[str]:
-            if plan.edge_chunks is not None:
-                for text, used in plan.edge_chunks:
-                    externals.update(used)
-                    yield text
-                return
-            text, used = relationship_lines(run.codebase_id, None if _is_staging(table) else str(run.id), plan.edges,
-                                            ids_of)
-            externals.update(used)
-            yield text
+            made = plan.edge_chunks if plan.edge_chunks is not None else [relationship_lines(
+                run.codebase_id, None if _is_staging(table) else str(run.id), plan.edges, ids_of)]
+            for chunk in made:
+                externals.update(chunk.externals)
+                kinds.update(chunk.kinds)
+                yield chunk.text
 
         with self.conn.cursor() as cur, cur.copy(
             sql.SQL("COPY {} ({}) FROM STDIN {}").format(
@@ -866,7 +905,7 @@ class CodebaseStore:
             for text in chunks():
                 if text:
                     copy.write(text)
-        return externals
+        return externals, kinds
 
     def _release_externals(self, codebase_id: uuid.UUID, removed: Mapping[uuid.UUID, int]) -> None:
         """Take the removed edges out of the usage counts; an external no edge names any more is gone."""
@@ -881,8 +920,13 @@ class CodebaseStore:
             (codebase_id, ids),
         )
 
-    def codebase_totals(self, codebase_id: uuid.UUID) -> dict[str, Any]:
-        """Current counts of the codebase: files, lines, elements and relationships by kind."""
+    def codebase_totals(self, codebase_id: uuid.UUID, base: Mapping[str, Any] | None = None,
+                        change: RowChange | None = None) -> dict[str, Any]:
+        """Current counts of the codebase: files, lines, elements and relationships by kind.
+
+        With `base` (the totals of the last completed run) and the `change` this run made since, the elements
+        and edges are counted from those instead of over every row; the files are always counted (few rows).
+        """
         files = self.conn.execute(
             "SELECT count(*) FILTER (WHERE skipped_reason IS NULL), count(*) FILTER (WHERE skipped_reason IS NOT NULL),"
             " coalesce(sum(total_lines), 0), coalesce(sum(code_lines), 0), coalesce(sum(comment_lines), 0),"
@@ -891,17 +935,28 @@ class CodebaseStore:
             (codebase_id,),
         ).fetchone()
         assert files is not None
-        elements = dict(self.conn.execute(
-            "SELECT kind, count(*) FROM code_elements WHERE codebase_id = %s GROUP BY kind ORDER BY kind", (codebase_id,)
-        ).fetchall())
-        relationships: dict[str, int] = {}
-        calls = {"resolved": 0, "unresolved": 0}
-        for kind, resolved, n in self.conn.execute(
-            "SELECT kind, resolved, count(*) FROM relationships WHERE codebase_id = %s GROUP BY 1, 2", (codebase_id,)
-        ):
-            relationships[kind] = relationships.get(kind, 0) + n
-            if kind == "calls":
-                calls["resolved" if resolved else "unresolved"] += n
+        if base is not None and change is not None:
+            counted = Counter(base["elements"])
+            counted.update(change.elements)
+            elements = {kind: n for kind, n in sorted(counted.items()) if n > 0}
+            edges = Counter(base["relationships"])
+            for (kind, _), n in change.edges.items():
+                edges[kind] += n
+            relationships = {kind: n for kind, n in edges.items() if n > 0}
+            calls = {"resolved": base["calls"]["resolved"] + change.edges["calls", True],
+                     "unresolved": base["calls"]["unresolved"] + change.edges["calls", False]}
+        else:
+            elements = dict(self.conn.execute(
+                "SELECT kind, count(*) FROM code_elements WHERE codebase_id = %s GROUP BY kind ORDER BY kind",
+                (codebase_id,)).fetchall())
+            relationships = {}
+            calls = {"resolved": 0, "unresolved": 0}
+            for kind, resolved, n in self.conn.execute(
+                "SELECT kind, resolved, count(*) FROM relationships WHERE codebase_id = %s GROUP BY 1, 2", (codebase_id,)
+            ):
+                relationships[kind] = relationships.get(kind, 0) + n
+                if kind == "calls":
+                    calls["resolved" if resolved else "unresolved"] += n
         languages = dict(self.conn.execute(
             "SELECT language, count(*) FROM file_analysis WHERE codebase_id = %s AND skipped_reason IS NULL"
             " GROUP BY 1 ORDER BY 2 DESC",

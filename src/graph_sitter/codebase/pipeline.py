@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from graph_sitter.adapters.codebase_db_adapter import (
+    EdgeText,
     call_references,
     element_id_strings,
     prepare_file,
@@ -224,7 +225,7 @@ def _manifests(root: Path, walked: WalkResult) -> dict[str, str]:
 _RESOLVING: tuple[Any, ...] | None = None
 
 
-def _resolve_batch(paths: list[str]) -> tuple[str, Any]:
+def _resolve_batch(paths: list[str]) -> EdgeText:
     """In a forked worker: resolve the edges of some files and format them as COPY lines."""
     assert _RESOLVING is not None
     resolver, files, codebase_id, run_id, cache, calls = _RESOLVING
@@ -260,12 +261,12 @@ class _EdgeChunks:
     def __init__(self, batches: list[list[str]], jobs: int) -> None:
         self._pool: ProcessPoolExecutor | None = None
         if jobs <= 1 or len(batches) < 4 or "fork" not in multiprocessing.get_all_start_methods():
-            self._results: Iterator[tuple[str, Any]] = map(_resolve_batch, batches)
+            self._results: Iterator[EdgeText] = map(_resolve_batch, batches)
             return
         self._pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
         self._results = self._pool.map(_resolve_batch, batches)  # forks and submits everything now
 
-    def __iter__(self) -> Iterator[tuple[str, Any]]:
+    def __iter__(self) -> Iterator[EdgeText]:
         try:
             yield from self._results
         finally:
@@ -500,17 +501,17 @@ def _parse_resolve_store(store: Any, run: Any, root: Path, options: AnalyzeOptio
     }
     # (still inside the run's transaction)
     try:
-        store.write_changes(run, plan)
+        change = store.write_changes(run, plan)
     finally:
         if isinstance(plan.edge_chunks, _EdgeChunks):
             plan.edge_chunks.close()
     timer.lap("store")
     previous_findings = store.previous_findings(run.codebase_id, run.id)
     nothing_changed = not plan.analysed and not plan.deleted and previous_findings is not None
-    # No row changed: the codebase counts as the last completed run left it (every earlier write that did
-    # not complete was rolled back with its run).
-    totals = previous_findings["totals"] if nothing_changed and "totals" in previous_findings \
-        else store.codebase_totals(run.codebase_id)
+    # The codebase counts as the last completed run left it (every earlier write that did not complete was
+    # rolled back with its run), plus what this run changed.
+    base = (previous_findings or {}).get("totals")
+    totals = base if nothing_changed and base is not None else store.codebase_totals(run.codebase_id, base, change)
     if not nothing_changed or "metrics" not in previous_findings \
             or previous_findings.get("library", False) != options.library:
         known = None if cycles_may_change or previous_findings is None else previous_findings.get("import_cycles")
