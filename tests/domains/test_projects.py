@@ -76,6 +76,10 @@ def test_analysis_registers_repository_project_and_contributors(settings: Settin
     assert r.languages == {"python": py, "go": go} and r.language == "python"
     assert (r.file_count, r.size_kb, r.commit_count, r.provider) == (2, 1, 2, "other")
     assert r.metadata["codebase_id"] == str(result.codebase_id)
+    # a run that leaves files out still describes the repository as the default walk sees it
+    analyze(repo, AnalyzeOptions(name=name, exclude=("*.go",)), settings)
+    again = store.project_details(name).repositories[0]
+    assert again.languages == {"python": py, "go": go} and again.file_count == 2
     people = {m.email: m for m in details.members}
     assert set(people) == {"alice@example.com", "bob@example.com"}
     alice = people["alice@example.com"]

@@ -142,11 +142,8 @@ def language_bytes(root: str | Path) -> tuple[dict[str, int], int]:
     """Bytes of source per language, and the number of files, as the analysis walker selects them by default."""
     from graph_sitter.codebase.walker import walk_repository
 
-    sizes: dict[str, int] = {}
     walked = walk_repository(str(root))
-    for entry in walked.files:
-        sizes[entry.language] = sizes.get(entry.language, 0) + entry.size_bytes
-    return dict(sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0]))), len(walked.files)
+    return walked.bytes_by_language(), len(walked.files)
 
 
 def repository_facts(run: Any, result: Any, facts: GitFacts | None) -> RepositoryFacts:
@@ -154,7 +151,8 @@ def repository_facts(run: Any, result: Any, facts: GitFacts | None) -> Repositor
     from graph_sitter.adapters.projects_db import RepositoryFacts
 
     root = Path(result.root or run.root_path).resolve()
-    languages, files = language_bytes(root)
+    # the run's own walk when it used the default options, else a walk of our own
+    languages, files = result.source_bytes or language_bytes(root)
     metadata: dict[str, Any] = {"codebase_id": str(run.codebase_id), "codebase": run.codebase_name,
                                 "last_run_id": str(run.id), "last_analyzed_at": run.started_at.isoformat(),
                                 "languages_measure": "bytes"}

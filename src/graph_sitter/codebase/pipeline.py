@@ -78,6 +78,8 @@ class AnalysisResult:
     plugin_failures: list[dict[str, str]] = field(default_factory=list)
     results: dict[str, FileResult] = field(default_factory=dict, repr=False)
     settings: Settings | None = field(default=None, repr=False)
+    # Bytes of source per language and the file count, when the run walked with the default options.
+    source_bytes: tuple[dict[str, int], int] | None = field(default=None, repr=False)
 
     def as_json(self) -> dict[str, Any]:
         """The one JSON object `gsdb analyze --json` prints."""
@@ -532,6 +534,8 @@ def _parse_resolve_store(store: Any, run: Any, root: Path, options: AnalyzeOptio
            if r.skipped_reason and r.path not in skipped_now],
         metrics=dict(findings["metrics"]), findings=findings, results=files, settings=settings,
         previous_findings=previous_findings or {},
+        source_bytes=(walked.bytes_by_language(), len(walked.files))
+        if (options.include, options.exclude, options.max_file_size) == ((), (), DEFAULT_MAX_FILE_SIZE) else None,
     )
     # Plugins' extra metrics are stored with the run, so they are asked before it is completed.
     extra, failures = call_safely("extra_metrics", run=run, codebase=result)

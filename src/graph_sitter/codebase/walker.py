@@ -74,6 +74,13 @@ class WalkResult:
     files: list[FileEntry] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
 
+    def bytes_by_language(self) -> dict[str, int]:
+        """Bytes of the files to analyse per language, largest first."""
+        sizes: dict[str, int] = {}
+        for entry in self.files:
+            sizes[entry.language] = sizes.get(entry.language, 0) + entry.size_bytes
+        return dict(sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0])))
+
 
 def _spec(lines: list[str]) -> pathspec.GitIgnoreSpec | None:
     lines = [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
