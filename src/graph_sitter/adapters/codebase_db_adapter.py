@@ -935,28 +935,26 @@ class CodebaseStore:
             (codebase_id,),
         ).fetchone()
         assert files is not None
+        edge_counts: Iterable[tuple[str, bool, int]]
         if base is not None and change is not None:
             counted = Counter(base["elements"])
             counted.update(change.elements)
             elements = {kind: n for kind, n in sorted(counted.items()) if n > 0}
-            edges = Counter(base["relationships"])
-            for (kind, _), n in change.edges.items():
-                edges[kind] += n
-            relationships = {kind: n for kind, n in edges.items() if n > 0}
-            calls = {"resolved": base["calls"]["resolved"] + change.edges["calls", True],
-                     "unresolved": base["calls"]["unresolved"] + change.edges["calls", False]}
+            relationships, calls = dict(base["relationships"]), dict(base["calls"])
+            edge_counts = [(kind, resolved, n) for (kind, resolved), n in change.edges.items()]
         else:
             elements = dict(self.conn.execute(
                 "SELECT kind, count(*) FROM code_elements WHERE codebase_id = %s GROUP BY kind ORDER BY kind",
                 (codebase_id,)).fetchall())
-            relationships = {}
-            calls = {"resolved": 0, "unresolved": 0}
-            for kind, resolved, n in self.conn.execute(
+            relationships, calls = {}, {"resolved": 0, "unresolved": 0}
+            edge_counts = self.conn.execute(
                 "SELECT kind, resolved, count(*) FROM relationships WHERE codebase_id = %s GROUP BY 1, 2", (codebase_id,)
-            ):
-                relationships[kind] = relationships.get(kind, 0) + n
-                if kind == "calls":
-                    calls["resolved" if resolved else "unresolved"] += n
+            ).fetchall()
+        for kind, resolved, n in edge_counts:
+            relationships[kind] = relationships.get(kind, 0) + n
+            if kind == "calls":
+                calls["resolved" if resolved else "unresolved"] += n
+        relationships = {kind: n for kind, n in relationships.items() if n > 0}
         languages = dict(self.conn.execute(
             "SELECT language, count(*) FROM file_analysis WHERE codebase_id = %s AND skipped_reason IS NULL"
             " GROUP BY 1 ORDER BY 2 DESC",
