@@ -40,6 +40,19 @@ def _snapshot(cluster: Cluster, codebase_id) -> tuple[set, set, set]:
     return elements, edges, files
 
 
+def _stored_counts(cluster: Cluster, codebase_id) -> tuple[dict, dict, dict]:
+    """Elements by kind, edges by kind and calls by resolution, counted over the stored rows."""
+    with cluster.connect("codebase_db") as conn:
+        elements = dict(conn.execute(
+            "SELECT kind, count(*) FROM code_elements WHERE codebase_id = %s GROUP BY 1", (codebase_id,)).fetchall())
+        edges = dict(conn.execute(
+            "SELECT kind, count(*) FROM relationships WHERE codebase_id = %s GROUP BY 1", (codebase_id,)).fetchall())
+        calls = dict(conn.execute(
+            "SELECT CASE WHEN resolved THEN 'resolved' ELSE 'unresolved' END, count(*) FROM relationships"
+            " WHERE codebase_id = %s AND kind = 'calls' GROUP BY 1", (codebase_id,)).fetchall())
+    return elements, edges, {"resolved": 0, "unresolved": 0} | calls
+
+
 def _copy(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst, ignore=shutil.ignore_patterns("node_modules", "env1", "__pycache__"))
     return dst
@@ -55,6 +68,7 @@ def test_analyze_stores_elements_relationships_and_files(settings: Settings, clu
     assert sum(result.elements.values()) == len(elements)
     assert sum(result.relationships.values()) == len(edges)
     assert result.calls["resolved"] + result.calls["unresolved"] == result.relationships["calls"]
+    assert _stored_counts(cluster, result.codebase_id) == (result.elements, result.relationships, result.calls)
     assert any(e[0] == "inherits" and e[1] == "shop.models.Customer" and e[2] == "shop.models.Base" for e in edges)
     assert ("blob.py", None, None, "binary") in files
     assert {"path": "blob.py", "reason": "binary"} in result.skipped
@@ -91,6 +105,7 @@ def test_incremental_run_equals_a_full_run(settings: Settings, cluster: Cluster,
     assert {(f[0], f[1]) for f in inc_state[2]} == {(f[0], f[1]) for f in full_state[2]}
     assert incremental.elements == full.elements and incremental.relationships == full.relationships
     assert incremental.calls == full.calls and incremental.metrics == full.metrics
+    assert _stored_counts(cluster, full.codebase_id) == (full.elements, full.relationships, full.calls)
     assert first.codebase_id == incremental.codebase_id
     with cluster.connect("codebase_db") as conn:
         def externals(codebase_id: object) -> set:

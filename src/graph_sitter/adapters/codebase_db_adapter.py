@@ -16,6 +16,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
@@ -44,6 +45,12 @@ _FILE_COLUMNS = (
     "code_lines", "comment_lines", "blank_lines", "parse_error_count", "functions_count", "classes_count",
     "cyclomatic_complexity", "maintainability_index", "skipped_reason", "last_run_id", "mtime_ns", "summary",
     "call_references",
+)
+#: Their types, for a binary COPY: the summary blobs (tens of MB on a large repository) go as they are, where
+#: text COPY would write and parse each byte as two hex digits (three times slower on the stdlib).
+_FILE_TYPES = (
+    "uuid", "text", "text", "text", "text", "int8", "int4", "int4", "int4", "int4", "int4", "int4", "int4", "int4",
+    "numeric", "text", "uuid", "int8", "bytea", "bytea",
 )
 
 
@@ -113,10 +120,12 @@ class EdgeText:
 
 @dataclass
 class RowChange:
-    """How an incremental run changed the codebase's counts: elements by kind, edges by (kind, resolved)."""
+    """How a run changed the codebase's counts: elements by kind, edges by (kind, resolved). `replaced_all`: a
+    full run, whose rows are the codebase's (the counts are the totals)."""
 
     elements: Counter[str] = field(default_factory=Counter)
     edges: Counter[tuple[str, bool]] = field(default_factory=Counter)
+    replaced_all: bool = False
 
 
 #: Columns every row of a run shares. A full run's staging tables supply them as column defaults, so its COPY
@@ -329,7 +338,7 @@ def file_row(r: FileResult) -> tuple[Any, ...]:
         r.path, _file_type(r.path), r.language, r.content_hash, None if r.skipped_reason and not r.size_bytes else r.size_bytes,
         *((r.total_lines, r.code_lines, r.comment_lines, r.blank_lines) if counted else (None,) * 4),
         r.parse_error_count, len(functions), classes, sum(e.cyclomatic_complexity or 0 for e in functions),
-        None if mi is None else round(max(0.0, min(100.0, mi)), 2), r.skipped_reason,
+        None if mi is None else Decimal(f"{max(0.0, min(100.0, mi)):.2f}"), r.skipped_reason,
     )
 
 
@@ -374,6 +383,11 @@ _EDGE_ROW = operator.attrgetter("kind", "source_file", "source_index", "target_f
 _HEX3 = tuple(f"{i:03x}" for i in range(0x1000))
 
 
+def new_id_prefix() -> str:
+    """The first 24 characters of a random uuid (version 4): a prefix for ids made by counting."""
+    return str(uuid.uuid4())[:24]
+
+
 def relationship_lines(codebase_id: uuid.UUID, run_id: str | None, edges: Iterable[Any],
                        ids_of: Callable[[str], list[str]]) -> EdgeText:
     """The COPY text lines (relationships columns) of some edges (resolve.Edge), with their counts."""
@@ -382,9 +396,11 @@ def relationship_lines(codebase_id: uuid.UUID, run_id: str | None, edges: Iterab
 
 
 def relationship_row_lines(codebase_id: uuid.UUID, run_id: str | None, rows: Iterable[EdgeRow],
-                           ids_of: Callable[[str], list[str]]) -> EdgeText:
+                           ids_of: Callable[[str], list[str]], batch: tuple[str, int] | None = None) -> EdgeText:
     """relationship_lines of edges given as resolve.EdgeRow tuples (``Resolver.resolve_rows``); `run_id` None:
-    lines for a staging table.
+    lines for a staging table. `batch`: (a prefix from new_id_prefix(), the batch's number), for rows formatted
+    in numbered batches: their ids then ascend from batch to batch, in the order the batches are loaded, and
+    the primary key is built from presorted rows. Without it the batch's ids ascend from a prefix of their own.
 
     Half a million rows per run: the loop does per row only what differs between rows. The columns shared
     by every row, and those of a site (its file's element ids, its path), are made once.
@@ -393,8 +409,8 @@ def relationship_row_lines(codebase_id: uuid.UUID, run_id: str | None, rows: Ite
     null = ct.NULL
     text = ct.text
     shared = _key_fields(cid, run_id)
-    # Row ids are cheap and unique: a random uuid prefix and a counter, ascending within the batch.
-    prefix = str(uuid.uuid4())[:24]
+    # Row ids are cheap and unique: a random uuid prefix, the batch number and a counter.
+    prefix = f"{batch[0]}{batch[1]:04x}" if batch is not None and batch[1] <= 0xFFFF else f"{new_id_prefix()}0000"
     ids_by_path: dict[str, list[str]] = {}
     externals: dict[tuple[str, str], str] = {}
     uses: Counter[tuple[str, str]] = Counter()
@@ -406,7 +422,7 @@ def relationship_row_lines(codebase_id: uuid.UUID, run_id: str | None, rows: Ite
     site_ids: list[str] = []
     site_resolved = site_unresolved = ""
     n = 0
-    block = f"{prefix}{0:09x}"
+    block = f"{prefix}{0:05x}"
     for kind, source_file, source_index, target_file, target_index, target_name, external, ecosystem, line, \
             resolved in rows:
         if source_file != site_file:
@@ -437,12 +453,12 @@ def relationship_row_lines(codebase_id: uuid.UUID, run_id: str | None, rows: Ite
             tail = site_resolved if resolved and target is not null else site_unresolved
         counted = resolved_kinds if tail is site_resolved else unresolved_kinds
         counted[kind] = counted.get(kind, 0) + 1
-        # The row id, f"{prefix}{n:012x}", without formatting a number per row: its last three hex digits
-        # come from a table, the nine before them change every 4096 rows.
+        # The row id, f"{prefix}{n:08x}", without formatting a number per row: its last three hex digits
+        # come from a table, the five before them change every 4096 rows.
         n += 1
         low = n & 0xFFF
         if not low:
-            block = f"{prefix}{n >> 12:09x}"
+            block = f"{prefix}{n >> 12:05x}"
         # ct.text(target_name), but a name needs no escaping when it is printable (tab, newline, CR and NUL
         # are control characters) and holds no backslash: two checks in C instead of a call per row.
         if target_name is None or not target_name.isprintable() or "\\" in target_name:
@@ -681,10 +697,10 @@ class CodebaseStore:
 
             yield write
 
-    def write_changes(self, run: Run, plan: StorePlan) -> RowChange | None:
+    def write_changes(self, run: Run, plan: StorePlan) -> RowChange:
         """Replace the rows of changed, deleted and re-resolved files (call inside `transaction()`).
 
-        Returns, for an incremental run, how the codebase's counts changed (see codebase_totals).
+        Returns how the codebase's counts changed (see codebase_totals), counted as the rows go.
         """
         cid = run.codebase_id
         replaced = [f.path for f in plan.analysed] + plan.deleted
@@ -706,7 +722,7 @@ class CodebaseStore:
             )
         self._copy_files(run, plan)
         removed: dict[uuid.UUID, int] = {}  # uses of each external by the edges an incremental run replaces
-        change: RowChange | None = None
+        change = RowChange(replaced_all=plan.replace_all)
         if plan.replace_all:
             staging = plan.staging or self.create_staging(cid, run.id)
             if not plan.staging:  # else the elements were streamed in while the files were parsed
@@ -715,11 +731,9 @@ class CodebaseStore:
             # make the edges, which then load into their own partition.
             self._archive_changed_metrics(cid, staging["code_elements"])
             self._publish_staging("code_elements", cid, staging["code_elements"])
-            externals, _ = self._copy_relationships(run, plan, ids_of, staging["relationships"])
+            externals, added = self._copy_relationships(run, plan, ids_of, staging["relationships"])
             self._publish_staging("relationships", cid, staging["relationships"])
         else:
-            # Rows are counted as they go, so that the codebase's counts change by what changed.
-            change = RowChange()
             if replaced:
                 self._archive_metrics(cid, replaced)
                 for kind, n in self.conn.execute(
@@ -737,9 +751,9 @@ class CodebaseStore:
                     if external is not None:
                         removed[external] = removed.get(external, 0) + n
             self._copy_elements(run, plan, ids_of, "code_elements")
-            change.elements.update(e.kind for r in plan.analysed for e in r.elements)
             externals, added = self._copy_relationships(run, plan, ids_of, "relationships")
-            change.edges.update(added)
+        change.elements.update(e.kind for r in plan.analysed for e in r.elements)
+        change.edges.update(added)
         self._ensure_externals(cid, externals, exact=plan.replace_all)
         if removed:
             self._release_externals(cid, removed)
@@ -849,8 +863,11 @@ class CodebaseStore:
 
     def _copy_files(self, run: Run, plan: StorePlan) -> None:
         with self.conn.cursor() as cur, cur.copy(
-            sql.SQL("COPY file_analysis ({}) FROM STDIN").format(sql.SQL(", ").join(map(sql.Identifier, _FILE_COLUMNS)))
+            sql.SQL("COPY file_analysis ({}) FROM STDIN (FORMAT BINARY)").format(
+                sql.SQL(", ").join(map(sql.Identifier, _FILE_COLUMNS))
+            )
         ) as copy:
+            copy.set_types(_FILE_TYPES)
             for r in plan.analysed:
                 prepared = plan.prepared.get(r.path)
                 row = prepared.file_row if prepared is not None else file_row(r)
@@ -924,8 +941,9 @@ class CodebaseStore:
                         change: RowChange | None = None) -> dict[str, Any]:
         """Current counts of the codebase: files, lines, elements and relationships by kind.
 
-        With `base` (the totals of the last completed run) and the `change` this run made since, the elements
-        and edges are counted from those instead of over every row; the files are always counted (few rows).
+        With the `change` this run made (see write_changes) and, unless it replaced every row, `base` (the totals
+        of the last completed run), the elements and edges are counted from those instead of over every row; the
+        files are always counted (few rows).
         """
         files = self.conn.execute(
             "SELECT count(*) FILTER (WHERE skipped_reason IS NULL), count(*) FILTER (WHERE skipped_reason IS NOT NULL),"
@@ -936,6 +954,8 @@ class CodebaseStore:
         ).fetchone()
         assert files is not None
         edge_counts: Iterable[tuple[str, bool, int]]
+        if change is not None and change.replaced_all:
+            base = {"elements": {}, "relationships": {}, "calls": {"resolved": 0, "unresolved": 0}}
         if base is not None and change is not None:
             counted = Counter(base["elements"])
             counted.update(change.elements)

@@ -25,6 +25,7 @@ from graph_sitter.adapters.codebase_db_adapter import (
     EdgeText,
     call_references,
     element_id_strings,
+    new_id_prefix,
     prepare_file,
     relationship_row_lines,
 )
@@ -223,14 +224,16 @@ def _manifests(root: Path, walked: WalkResult) -> dict[str, str]:
     return found
 
 
-#: What forked resolver workers share with the parent: the resolver, the files, the codebase and run ids.
+#: What forked resolver workers share with the parent: the resolver, the files, the codebase and run ids, the
+#: element ids known, the calls kept apart and the prefix of the run's relationship ids.
 _RESOLVING: tuple[Any, ...] | None = None
 
 
-def _resolve_batch(paths: list[str]) -> EdgeText:
-    """In a forked worker: resolve the edges of some files and format them as COPY lines."""
+def _resolve_batch(batch: tuple[int, list[str]]) -> EdgeText:
+    """In a forked worker: resolve the edges of the files of a numbered batch and format them as COPY lines."""
     assert _RESOLVING is not None
-    resolver, files, codebase_id, run_id, cache, calls = _RESOLVING
+    resolver, files, codebase_id, run_id, cache, calls, id_prefix = _RESOLVING
+    number, paths = batch
     for path in paths:  # this worker's own copy of the files: give the sites their calls back
         if path in calls:
             files[path].references = files[path].references + call_references(calls[path])
@@ -247,7 +250,7 @@ def _resolve_batch(paths: list[str]) -> EdgeText:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return relationship_row_lines(codebase_id, run_id, resolver.resolve_rows(paths), ids_of)
+        return relationship_row_lines(codebase_id, run_id, resolver.resolve_rows(paths), ids_of, (id_prefix, number))
     finally:
         if collecting:
             gc.enable()
@@ -260,7 +263,7 @@ class _EdgeChunks:
     elements' indexes); the chunks come back in order. `close()` ends the workers, used or not.
     """
 
-    def __init__(self, batches: list[list[str]], jobs: int) -> None:
+    def __init__(self, batches: list[tuple[int, list[str]]], jobs: int) -> None:
         self._pool: ProcessPoolExecutor | None = None
         if jobs <= 1 or len(batches) < 4 or "fork" not in multiprocessing.get_all_start_methods():
             self._results: Iterator[EdgeText] = map(_resolve_batch, batches)
@@ -292,8 +295,8 @@ def _resolve_in_workers(resolver: Any, files: dict[str, FileResult], sites: list
     chunk while the workers make the next.
     """
     global _RESOLVING
-    _RESOLVING = (resolver, files, codebase_id, run_id, dict(known_ids), calls)
-    return _EdgeChunks([sites[i:i + batch] for i in range(0, len(sites), batch)], jobs)
+    _RESOLVING = (resolver, files, codebase_id, run_id, dict(known_ids), calls, new_id_prefix())
+    return _EdgeChunks(list(enumerate(sites[i:i + batch] for i in range(0, len(sites), batch))), jobs)
 
 
 def _register_plugin_languages() -> None:
