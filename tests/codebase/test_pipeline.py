@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from graph_sitter.adapters.codebase_db_adapter import CodebaseStore
+from graph_sitter.adapters.codebase_db_adapter import CodebaseStore, partition_name
 from graph_sitter.adapters.database import Cluster
 from graph_sitter.codebase.pipeline import AnalysisError, AnalyzeOptions, analyze
 from graph_sitter.config import Settings
@@ -138,6 +138,21 @@ def test_rows_carry_the_codebase_and_the_run_that_wrote_them(settings: Settings,
             "SELECT count(*) FROM information_schema.columns WHERE table_name LIKE ANY (ARRAY['code_elements%%',"
             " 'relationships%%']) AND column_name IN ('codebase_id', 'run_id') AND column_default IS NOT NULL"
         ).fetchone() == (0,)
+
+
+def test_autovacuum_does_not_take_a_full_runs_load_for_changes(settings: Settings, cluster: Cluster,
+                                                                 tmp_path: Path) -> None:
+    """The loaded rows were frozen and analysed in the run: the partitions' thresholds discount them."""
+    result = analyze(_copy(FIXTURES / "python", tmp_path / "vacuum"), AnalyzeOptions(full=True), settings)
+    with cluster.connect("codebase_db") as conn:
+        defaults = conn.execute("SELECT current_setting('autovacuum_analyze_threshold')::int,"
+                                " current_setting('autovacuum_vacuum_insert_threshold')::int").fetchone()
+        for table in ("code_elements", "relationships"):
+            rows = conn.execute(f"SELECT count(*) FROM {table} WHERE codebase_id = %s", (result.codebase_id,)).fetchone()[0]
+            options = conn.execute("SELECT reloptions FROM pg_class WHERE relname = %s",
+                                   (partition_name(table, result.codebase_id),)).fetchone()[0]
+            assert rows > 0 and options == [f"autovacuum_analyze_threshold={rows + defaults[0]}",
+                                            f"autovacuum_vacuum_insert_threshold={rows + defaults[1]}"]
 
 
 def test_rerun_without_changes_parses_nothing(settings: Settings, tmp_path: Path) -> None:
