@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import uuid
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -86,6 +86,24 @@ def test_analysis_registers_repository_project_and_contributors(settings: Settin
     assert (alice.role, alice.source, alice.commits_count, alice.team) == ("contributor", "git", 1, f"{name} contributors")
     assert alice.user_id == user_id("alice@example.com")
     assert [t.members for t in details.teams] == [2]
+
+
+def test_a_commit_with_a_malformed_time_zone_is_read(settings: Settings, store: ProjectStore, tmp_path: Path) -> None:
+    """Old tools recorded offsets such as +51800 (requests' history has one); git prints it as "+518:00"."""
+    repo = _make_repo(tmp_path / "repo", remote=None)
+    tree, parent = _git(repo, "rev-parse", "HEAD^{tree}"), _git(repo, "rev-parse", "HEAD")
+    raw = (f"tree {tree}\nparent {parent}\nauthor Odd <odd@example.com> 1315449530 +51800\n"
+           f"committer Odd <odd@example.com> 1315449530 +51800\n\nodd zone\n")
+    odd = subprocess.run(["git", "hash-object", "-t", "commit", "-w", "--literally", "--stdin"], cwd=repo, input=raw,
+                         check=True, capture_output=True, text=True).stdout.strip()
+    _git(repo, "update-ref", "HEAD", odd)
+    name = _name()
+    result = analyze(repo, AnalyzeOptions(name=name), settings)
+    assert result.plugin_failures == []
+    odd_member = {m.email: m for m in store.members(name)}["odd@example.com"]
+    assert odd_member.commits_count == 1
+    assert odd_member.first_commit_at == datetime(2011, 9, 8, 2, 38, 50, tzinfo=timezone.utc)
+    assert store.repositories(name)[0].head_commit == odd
 
 
 def test_rerun_updates_the_repository_without_new_rows(settings: Settings, store: ProjectStore, tmp_path: Path) -> None:

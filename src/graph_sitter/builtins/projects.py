@@ -25,7 +25,7 @@ import math
 import re
 import subprocess
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -110,12 +110,23 @@ def git_facts(root: str | Path) -> GitFacts | None:
     origin_head = git(root, "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD")
     facts.default_branch = origin_head.split("/", 1)[1] if origin_head and "/" in origin_head else branch
     if facts.head_commit:
-        when = git(root, "log", "-1", "--format=%cI", "HEAD")
-        facts.head_commit_at = datetime.fromisoformat(when) if when else None
+        facts.head_commit_at = git_time(git(root, "log", "-1", "--format=%ct", "HEAD"))
         count = git(root, "rev-list", "--count", "HEAD", *scope, timeout=HISTORY_TIMEOUT)
         facts.commit_count = int(count) if count and count.isdigit() else None
         facts.contributors = contributors(root, scope)
     return facts
+
+
+def git_time(seconds: str | None) -> datetime | None:
+    """A git date given as seconds since the epoch (%at, %ct), in UTC; None when there is none.
+
+    The ISO forms (%aI) carry the committer's offset as recorded, which old tools wrote malformed (requests has a
+    commit at +51800, printed "+518:00"): the epoch form is the same instant and always well-formed.
+    """
+    try:
+        return datetime.fromtimestamp(int(seconds), timezone.utc) if seconds else None
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 def contributors(root: str | Path, scope: list[str] | None = None) -> list[Contributor]:
@@ -123,14 +134,16 @@ def contributors(root: str | Path, scope: list[str] | None = None) -> list[Contr
     first/last author date each."""
     from graph_sitter.adapters.projects_db import Contributor
 
-    log = git(root, "log", "--format=%aN%x1f%aE%x1f%aI", "HEAD", *(scope or []), timeout=HISTORY_TIMEOUT)
+    log = git(root, "log", "--format=%aN%x1f%aE%x1f%at", "HEAD", *(scope or []), timeout=HISTORY_TIMEOUT)
     people: dict[str, list[Any]] = {}
     for line in (log or "").splitlines():
         parts = line.split("\x1f")
         if len(parts) != 3:
             continue
         name, email, when = parts
-        stamp = datetime.fromisoformat(when)
+        stamp = git_time(when)
+        if stamp is None:
+            continue
         key = email.strip().lower() or name.strip()
         entry = people.setdefault(key, [name, email, 0, stamp, stamp])
         entry[2] += 1
