@@ -88,20 +88,23 @@ def test_analysis_registers_repository_project_and_contributors(settings: Settin
     assert [t.members for t in details.teams] == [2]
 
 
-def test_a_commit_with_a_malformed_time_zone_is_read(settings: Settings, store: ProjectStore, tmp_path: Path) -> None:
-    """Old tools recorded offsets such as +51800 (requests' history has one); git prints it as "+518:00"."""
+def test_a_commit_with_a_malformed_time_zone_and_a_latin1_author_is_read(settings: Settings, store: ProjectStore,
+                                                                         tmp_path: Path) -> None:
+    """Old tools recorded offsets such as +51800 (requests' history has one; git prints it as "+518:00") and author
+    names in Latin-1."""
     repo = _make_repo(tmp_path / "repo", remote=None)
     tree, parent = _git(repo, "rev-parse", "HEAD^{tree}"), _git(repo, "rev-parse", "HEAD")
-    raw = (f"tree {tree}\nparent {parent}\nauthor Odd <odd@example.com> 1315449530 +51800\n"
-           f"committer Odd <odd@example.com> 1315449530 +51800\n\nodd zone\n")
+    # The author name in Latin-1 (no encoding header), as old tools wrote it: not UTF-8 in git's output either.
+    raw = (f"tree {tree}\nparent {parent}\nauthor Jos\xe9 Odd <odd@example.com> 1315449530 +51800\n"
+           f"committer Odd <odd@example.com> 1315449530 +51800\n\nodd zone\n").encode("latin-1")
     odd = subprocess.run(["git", "hash-object", "-t", "commit", "-w", "--literally", "--stdin"], cwd=repo, input=raw,
-                         check=True, capture_output=True, text=True).stdout.strip()
+                         check=True, capture_output=True).stdout.decode().strip()
     _git(repo, "update-ref", "HEAD", odd)
     name = _name()
     result = analyze(repo, AnalyzeOptions(name=name), settings)
     assert result.plugin_failures == []
     odd_member = {m.email: m for m in store.members(name)}["odd@example.com"]
-    assert odd_member.commits_count == 1
+    assert odd_member.commits_count == 1 and odd_member.display_name == "Jos\ufffd Odd"
     assert odd_member.first_commit_at == datetime(2011, 9, 8, 2, 38, 50, tzinfo=timezone.utc)
     assert store.repositories(name)[0].head_commit == odd
 

@@ -23,34 +23,23 @@ from __future__ import annotations
 
 import math
 import re
-import subprocess
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from graph_sitter.plugins import hookimpl
+from graph_sitter.vcs import git, git_time
 
 if TYPE_CHECKING:
     from graph_sitter.adapters.projects_db import Contributor, RepositoryFacts
 
-#: Seconds allowed for one quick git call, and for reading the whole history (large repositories).
-GIT_TIMEOUT = 10
+#: Seconds allowed for reading the whole history (large repositories).
 HISTORY_TIMEOUT = 120
 _OBJECT_NAME = re.compile(r"^([0-9a-f]{40}|[0-9a-f]{64})$")
 _PROVIDERS = (("github", "github"), ("gitlab", "gitlab"), ("bitbucket", "bitbucket"), ("dev.azure.com", "azure_devops"),
               ("visualstudio.com", "azure_devops"), ("gitea", "gitea"))
-
-
-def git(root: str | Path, *args: str, timeout: float = GIT_TIMEOUT) -> str | None:
-    """Output of `git -C root ARGS` stripped, or None when git is missing, fails or times out."""
-    try:
-        out = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=timeout,
-                             stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return (out.stdout.strip() or None) if out.returncode == 0 else None
 
 
 def clean_remote(url: str) -> str:
@@ -115,18 +104,6 @@ def git_facts(root: str | Path) -> GitFacts | None:
         facts.commit_count = int(count) if count and count.isdigit() else None
         facts.contributors = contributors(root, scope)
     return facts
-
-
-def git_time(seconds: str | None) -> datetime | None:
-    """A git date given as seconds since the epoch (%at, %ct), in UTC; None when there is none.
-
-    The ISO forms (%aI) carry the committer's offset as recorded, which old tools wrote malformed (requests has a
-    commit at +51800, printed "+518:00"): the epoch form is the same instant and always well-formed.
-    """
-    try:
-        return datetime.fromtimestamp(int(seconds), timezone.utc) if seconds else None
-    except (ValueError, OverflowError, OSError):
-        return None
 
 
 def contributors(root: str | Path, scope: list[str] | None = None) -> list[Contributor]:

@@ -13,7 +13,6 @@ import gc
 import importlib
 import multiprocessing
 import os
-import subprocess
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -34,6 +33,7 @@ from graph_sitter.codebase.model import FileResult
 from graph_sitter.codebase.walker import WalkOptions, WalkResult, walk_repository
 from graph_sitter.config import Settings, load_settings
 from graph_sitter.errors import GraphSitterError
+from graph_sitter.vcs import git
 
 Progress = Callable[[int, int], None]
 
@@ -106,14 +106,6 @@ class _Timer:
 
     def total(self) -> None:
         self.seconds["total"] = time.perf_counter() - self._start
-
-
-def _git(root: Path, *args: str) -> str | None:
-    try:
-        out = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
 
 
 def _extract_one(task: tuple[str, str, ExtractOptions]) -> FileResult:
@@ -499,8 +491,8 @@ def _parse_resolve_store(store: Any, run: Any, root: Path, options: AnalyzeOptio
     summary = {
         "files_discovered": len(walked.files) + len(walked.skipped),
         "files_analyzed": len(changed),
-        "commit": _git(root, "rev-parse", "HEAD"),
-        "branch": _git(root, "rev-parse", "--abbrev-ref", "HEAD"),
+        "commit": git(root, "rev-parse", "HEAD"),
+        "branch": git(root, "rev-parse", "--abbrev-ref", "HEAD"),
         "seconds": timer.seconds,
         "changes": {"changed": len(changed), "deleted": len(deleted), "touched": len(touched)},
     }

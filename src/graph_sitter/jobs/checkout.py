@@ -40,8 +40,8 @@ class Checkout:
 
 def _git(cwd: Path, *args: str, timeout: float = GIT_TIMEOUT) -> str:
     try:
-        out = subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, text=True, timeout=timeout,
-                             stdin=subprocess.DEVNULL)
+        out = subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, encoding="utf-8", errors="replace",
+                             timeout=timeout, stdin=subprocess.DEVNULL)
     except FileNotFoundError:
         raise CheckoutError("git is not installed; a branch can only be analysed with git") from None
     except subprocess.TimeoutExpired:
