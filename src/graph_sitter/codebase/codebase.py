@@ -59,8 +59,6 @@ written (the innermost enclosing function, class or module) to what it names.
 from __future__ import annotations
 
 import ast
-import contextlib
-import gc
 import hashlib
 import os
 import re
@@ -71,6 +69,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
+from graph_sitter.codebase.collector import collector_paused
 from graph_sitter.codebase.model import FUNCTION_KINDS, TYPE_KINDS, Element, FileResult
 from graph_sitter.errors import GraphSitterError
 
@@ -154,18 +153,6 @@ class Relationship(NamedTuple):
 # Internal edge rows: (kind, source g, target g or -1, target name as written, (ecosystem, package) or None,
 # line, resolved). `contains` edges are not stored: they are the elements' parents.
 _KIND, _SRC, _TGT, _NAME, _EXT, _LINE, _RESOLVED = range(7)
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Build hundreds of thousands of small acyclic objects without the cyclic collector rescanning them all."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _last_segment(name: str) -> str:
@@ -927,7 +914,7 @@ class Codebase(_SymbolCollections):
         codebase_id: uuid.UUID | None = None,
     ) -> "Codebase":
         """Wrap extraction results and resolver edges; with `codebase_id`, nodes also carry codebase_db element ids."""
-        with _gc_paused():
+        with collector_paused():
             return cls._build_from_results(root, files, edges, name, codebase_id)
 
     @classmethod
@@ -975,7 +962,7 @@ class Codebase(_SymbolCollections):
             built.append(codebase)
             return codebase._edge_rows_from_db(stored, rows)
 
-        with _gc_paused():
+        with collector_paused():
             if conn is None:
                 from graph_sitter.adapters.setup import ensure_ready
                 from graph_sitter.config import load_settings
@@ -1248,7 +1235,7 @@ class Codebase(_SymbolCollections):
     def to_graph(self, unresolved: bool = True, nulls: bool = True) -> "nx.MultiDiGraph":
         """A new MultiDiGraph; unresolved=False leaves out unresolved edges and their nodes, nulls=False leaves
         out attributes whose value is None (GraphML and GEXF have no null)."""
-        with _gc_paused():
+        with collector_paused():
             graph = self._to_graph(unresolved)
         if not nulls:
             for _, attrs in graph.nodes(data=True):
@@ -1330,7 +1317,7 @@ class Codebase(_SymbolCollections):
         found = self._cache.get("node_ids")
         if found is not None:
             return found
-        with _gc_paused():
+        with collector_paused():
             return self._build_node_ids()
 
     def _build_node_ids(self) -> list[str]:
@@ -1394,7 +1381,7 @@ class Codebase(_SymbolCollections):
     def _in_index(self) -> dict[int, list[int]]:
         found = self._cache.get("in")
         if found is None:
-            with _gc_paused():
+            with collector_paused():
                 out: dict[int, list[int]] = defaultdict(list)
                 into: dict[int, list[int]] = defaultdict(list)
                 for i, r in enumerate(self._edges):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import gc
 import importlib
 import multiprocessing
 import os
@@ -28,6 +27,7 @@ from graph_sitter.adapters.codebase_db_adapter import (
     prepare_file,
     relationship_row_lines,
 )
+from graph_sitter.codebase.collector import collector_paused
 from graph_sitter.codebase.extract import DEFAULT_MAX_FILE_SIZE, ExtractOptions, extract_file
 from graph_sitter.codebase.model import FileResult
 from graph_sitter.codebase.walker import WalkOptions, WalkResult, walk_repository
@@ -239,13 +239,8 @@ def _resolve_batch(batch: tuple[int, list[str]]) -> EdgeText:
     # The edges stay rows (no Edge objects) from the resolver to the COPY text. They are acyclic and gone
     # when the text is made: with the cyclic collector off until then, it never scans them (else its next
     # pass, at the formatting's first allocation, would walk every row of the batch).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return relationship_row_lines(codebase_id, run_id, resolver.resolve_rows(paths), ids_of, (id_prefix, number))
-    finally:
-        if collecting:
-            gc.enable()
 
 
 class _EdgeChunks:
@@ -355,19 +350,15 @@ def analyze(path: str | os.PathLike[str], options: AnalyzeOptions | None = None,
             run = store.start_run(codebase, run_type, config, org)
             call_safely("analysis_started", run=run)
             timer.lap("setup")
-            # Hundreds of thousands of small acyclic objects arrive from the workers: the cyclic garbage collector
-            # would rescan them again and again for nothing.
-            collecting = gc.isenabled()
-            gc.disable()
-            try:
-                result = _run(store, run, root, options, previous, jobs, timer, settings)
-            except BaseException as exc:
-                store.fail_run(run, f"{type(exc).__name__}: {exc}")
-                call_safely("analysis_failed", run=run, error=exc)
-                raise
-            finally:
-                if collecting:
-                    gc.enable()
+            # Hundreds of thousands of small acyclic objects arrive from the workers (and the forked workers
+            # inherit the paused collector).
+            with collector_paused():
+                try:
+                    result = _run(store, run, root, options, previous, jobs, timer, settings)
+                except BaseException as exc:
+                    store.fail_run(run, f"{type(exc).__name__}: {exc}")
+                    call_safely("analysis_failed", run=run, error=exc)
+                    raise
         finally:
             store.unlock(codebase.id)
     finally:

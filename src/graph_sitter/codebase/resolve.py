@@ -78,7 +78,6 @@ crate). ``interface_key(result)`` tells whether a changed file can change other 
 
 from __future__ import annotations
 
-import gc
 import posixpath
 import re
 import sys
@@ -86,6 +85,7 @@ from dataclasses import dataclass
 from itertools import starmap
 from typing import Iterable, Mapping, NamedTuple
 
+from graph_sitter.codebase.collector import collector_paused
 from graph_sitter.codebase.model import FUNCTION_KINDS, TYPE_KINDS, FileResult, Reference
 
 __all__ = ["EDGE_KINDS", "Edge", "EdgeRow", "Resolver", "interface_key", "resolve_all"]
@@ -2030,26 +2030,14 @@ class Resolver:
 
     def resolve(self, sources: Iterable[str] | None = None) -> list[Edge]:
         """The edges whose site is in one of ``sources`` (every file when None)."""
-        collecting = gc.isenabled()
-        gc.disable()  # see resolve_rows
-        try:
+        with collector_paused():
             return list(starmap(Edge, self._resolve(sources)))
-        finally:
-            if collecting:
-                gc.enable()
 
     def resolve_rows(self, sources: Iterable[str] | None = None) -> list[EdgeRow]:
         """``resolve()`` as EdgeRows (the same edges in the same order), for callers that only read the
         fields, such as the store's COPY formatting: no Edge object is made at all."""
-        # Hundreds of thousands of small acyclic objects: the cyclic collector would only rescan the
-        # whole codebase model, again and again.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             return self._resolve(sources)
-        finally:
-            if collecting:
-                gc.enable()
 
     def _resolve(self, sources: Iterable[str] | None) -> list[EdgeRow]:
         if sources is None:
