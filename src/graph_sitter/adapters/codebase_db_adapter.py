@@ -725,6 +725,7 @@ class CodebaseStore:
         self._copy_files(run, plan)
         removed: dict[uuid.UUID, int] = {}  # uses of each external by the edges an incremental run replaces
         change = RowChange(replaced_all=plan.replace_all)
+        change.elements.update(e.kind for r in plan.analysed for e in r.elements)  # the rows about to be copied
         if plan.replace_all:
             staging = plan.staging or self.create_staging(cid, run.id)
             if not plan.staging:  # else the elements were streamed in while the files were parsed
@@ -732,7 +733,6 @@ class CodebaseStore:
             # The elements are complete: archive, index and analyse them while the resolver workers still
             # make the edges, which then load into their own partition.
             self._archive_changed_metrics(cid, staging["code_elements"])
-            change.elements.update(e.kind for r in plan.analysed for e in r.elements)
             self._publish_staging("code_elements", cid, staging["code_elements"], change.elements.total())
             externals, added = self._copy_relationships(run, plan, ids_of, staging["relationships"])
             self._publish_staging("relationships", cid, staging["relationships"], added.total())
@@ -754,7 +754,6 @@ class CodebaseStore:
                     if external is not None:
                         removed[external] = removed.get(external, 0) + n
             self._copy_elements(run, plan, ids_of, "code_elements")
-            change.elements.update(e.kind for r in plan.analysed for e in r.elements)
             externals, added = self._copy_relationships(run, plan, ids_of, "relationships")
         change.edges.update(added)
         self._ensure_externals(cid, externals, exact=plan.replace_all)
