@@ -369,29 +369,21 @@ def _calls(
     append = entries.append
     # Most callees are a name or a plain dotted path: their text is the name. Most files are ASCII: decoded
     # once, their names are slices of the text (the strings decoding each slice would give), a third cheaper.
-    if data.isascii():
-        text = data.decode("ascii")
-        simple_text = _SIMPLE_CALLEE_TEXT.fullmatch
-        for node in nodes:
-            start = node.start_byte
-            end = node.end_byte
-            if end - start <= 120 and simple_text(text, start, end):
-                append((start, text[start:end], node.start_point[0] + 1))
-            else:
-                name = _call_name(call_name, node, data)
-                if name is not None:
-                    append((start, name, node.start_point[0] + 1))
-    else:
-        simple = _SIMPLE_CALLEE.fullmatch
-        for node in nodes:
-            start = node.start_byte
-            end = node.end_byte
-            if end - start <= 120 and simple(data, start, end):
-                append((start, data[start:end].decode("utf-8", "replace"), node.start_point[0] + 1))
-            else:
-                name = _call_name(call_name, node, data)
-                if name is not None:
-                    append((start, name, node.start_point[0] + 1))
+    as_bytes = not data.isascii()
+    text: Any = data if as_bytes else data.decode("ascii")
+    simple = _SIMPLE_CALLEE.fullmatch if as_bytes else _SIMPLE_CALLEE_TEXT.fullmatch
+    for node in nodes:
+        start = node.start_byte
+        end = node.end_byte
+        if end - start <= 120 and simple(text, start, end):
+            name = text[start:end]
+            if as_bytes:
+                name = name.decode("utf-8", "replace")
+        else:
+            name = _call_name(call_name, node, data)
+            if name is None:
+                continue
+        append((start, name, node.start_point[0] + 1))
     # Captures arrive in match-completion order, not document order.
     entries.sort()
     owners = metrics.assign_points(ranges, [entry[0] for entry in entries])
