@@ -10,6 +10,11 @@ _ARRAY_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\0": ""})
 NULL = "\\N"
 
 
+def has_special(value: str) -> bool:
+    """Whether ``value`` holds one of COPY text's special characters (backslash, tab, newline, CR) or a NUL."""
+    return "\\" in value or "\t" in value or "\n" in value or "\r" in value or "\0" in value
+
+
 def escaped(value: str) -> str:
     """A text field that is not None (NULL aside, what text() returns).
 
@@ -18,7 +23,7 @@ def escaped(value: str) -> str:
     docstring with a few newlines costs a few scans. The backslash goes first: the escapes added after it
     hold backslashes that must stay single.
     """
-    if "\\" in value or "\t" in value or "\n" in value or "\r" in value or "\0" in value:
+    if has_special(value):
         return (value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
                 .replace("\0", ""))
     return value
@@ -40,7 +45,7 @@ def all_plain(values: Iterable[str]) -> bool:
         joined = "".join(values)
     except TypeError:  # a None (text() makes it NULL) or some other non-string
         return False
-    return not ("\\" in joined or "\t" in joined or "\n" in joined or "\r" in joined or "\0" in joined)
+    return not has_special(joined)
 
 
 def number(value: int | float | None) -> str:
@@ -72,8 +77,7 @@ def plain_array_values(values: Iterable[str]) -> bool:
     then text_array() of a non-empty sequence of them is ``'{"' + '","'.join(values) + '"}'``, with nothing to
     escape (one scan over them all, as in all_plain)."""
     joined = "".join(values)
-    return not ('"' in joined or "\\" in joined or "\t" in joined or "\n" in joined or "\r" in joined
-                or "\0" in joined)
+    return not ('"' in joined or has_special(joined))
 
 
 
