@@ -10,14 +10,19 @@ from pathlib import Path
 GIT_TIMEOUT = 10
 
 
-def git(root: str | Path, *args: str, timeout: float = GIT_TIMEOUT) -> str | None:
-    """Output of `git -C root ARGS` stripped, or None when git is missing, fails or times out.
+def run_git(root: str | Path, *args: str, timeout: float = GIT_TIMEOUT) -> subprocess.CompletedProcess[str]:
+    """`git -C root ARGS`, its output captured as text; raises OSError (no git) or subprocess.TimeoutExpired.
 
     Bytes that are not UTF-8 (an author name recorded in Latin-1 by an old tool) are replaced, not fatal.
     """
+    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, encoding="utf-8", errors="replace",
+                          timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def git(root: str | Path, *args: str, timeout: float = GIT_TIMEOUT) -> str | None:
+    """Output of `git -C root ARGS` stripped, or None when git is missing, fails or times out."""
     try:
-        out = subprocess.run(["git", "-C", str(root), *args], capture_output=True, encoding="utf-8", errors="replace",
-                             timeout=timeout, stdin=subprocess.DEVNULL)
+        out = run_git(root, *args, timeout=timeout)
     except (OSError, subprocess.TimeoutExpired):
         return None
     return (out.stdout.strip() or None) if out.returncode == 0 else None

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from graph_sitter.config import Settings
 from graph_sitter.errors import GraphSitterError
+from graph_sitter.vcs import run_git
 
 #: Seconds for quick git calls, and for creating or moving a worktree of a large repository.
 GIT_TIMEOUT = 30
@@ -40,8 +41,7 @@ class Checkout:
 
 def _git(cwd: Path, *args: str, timeout: float = GIT_TIMEOUT) -> str:
     try:
-        out = subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, encoding="utf-8", errors="replace",
-                             timeout=timeout, stdin=subprocess.DEVNULL)
+        out = run_git(cwd, *args, timeout=timeout)
     except FileNotFoundError:
         raise CheckoutError("git is not installed; a branch can only be analysed with git") from None
     except subprocess.TimeoutExpired:
